@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ImageFactory",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "ImageFactoryCore", targets: ["ImageFactoryCore"]),
+        .executable(name: "imagefactory", targets: ["imagefactory"]),
+        .executable(name: "imagefactory-bench", targets: ["imagefactory-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        // FilePath for swift-subprocess's API; already in the graph through it.
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+    ],
+    targets: [
+        .target(name: "CSystemShims"),
+        .target(
+            name: "ImageFactoryCore",
+            dependencies: [
+                "CSystemShims",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "imagefactory",
+            dependencies: [
+                "ImageFactoryCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "imagefactory-bench",
+            dependencies: ["ImageFactoryCore"],
+            path: "Benchmarks/imagefactory-bench"
+        ),
+        .testTarget(
+            name: "ImageFactoryCoreTests",
+            dependencies: ["ImageFactoryCore"],
+            exclude: ["Fixtures"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

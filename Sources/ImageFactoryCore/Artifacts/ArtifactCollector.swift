@@ -1,0 +1,118 @@
+import Crypto
+import Foundation
+
+/// Finds a build's artifacts in its workspace, checksums them and copies them into the artifact store.
+public enum ArtifactCollector {
+    public struct Collected: Sendable {
+        public var artifacts: [Artifact]
+        /// Patterns that matched nothing.
+        public var missing: [String]
+    }
+
+    public static func collect(patterns: [String], workspace: URL, build: BuildID, store: DataDirectory,
+                               log: (String) -> Void) throws -> Collected {
+        let destination = store.artifactDirectory(for: build)
+        try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
+        var artifacts: [Artifact] = []
+        var missing: [String] = []
+        var usedNames = Set<String>()
+        for pattern in patterns {
+            let matches = try GlobMatcher.expand(pattern, in: workspace)
+            if matches.isEmpty {
+                missing.append(pattern)
+                continue
+            }
+            for relative in matches where !artifacts.contains(where: { $0.sourcePath == relative }) {
+                var name = (relative as NSString).lastPathComponent
+                if usedNames.contains(name) { name = relative.replacingOccurrences(of: "/", with: "_") }
+                usedNames.insert(name)
+                let source = workspace.appendingPathComponent(relative)
+                var isDir: ObjCBool = false
+                _ = FileManager.default.fileExists(atPath: source.path, isDirectory: &isDir)
+                let artifact: Artifact
+                if isDir.boolValue {
+                    artifact = try storeDirectory(source, relative: relative, name: name + ".tar", build: build,
+                                                  destination: destination, store: store)
+                } else {
+                    artifact = try storeFile(source, relative: relative, name: name, build: build,
+                                             destination: destination, store: store)
+                }
+                log("artifact \(artifact.name): \(ByteCount(bytes: artifact.size)) \(artifact.type) sha256 \(artifact.sha256)")
+                artifacts.append(artifact)
+            }
+        }
+        return Collected(artifacts: artifacts, missing: missing)
+    }
+
+    static func storeFile(_ source: URL, relative: String, name: String, build: BuildID, destination: URL,
+                          store: DataDirectory) throws -> Artifact {
+        let target = destination.appendingPathComponent(name)
+        let (size, digest) = try FileDigest.copy(from: source, to: target)
+        return Artifact(id: nil, buildId: build, name: name, sourcePath: relative,
+                        storedPath: String(target.path.dropFirst(store.root.path.count + 1)),
+                        size: size, type: ArtifactType.detect(at: target), sha256: digest, status: .ready, createdAt: Date())
+    }
+
+    /// A directory artifact is stored as one tar archive, made by the system's tar.
+    static func storeDirectory(_ source: URL, relative: String, name: String, build: BuildID, destination: URL,
+                               store: DataDirectory) throws -> Artifact {
+        let target = destination.appendingPathComponent(name)
+        let status = try SimpleCommand.run(["/bin/tar", "-cf", target.path, "-C", source.deletingLastPathComponent().path,
+                                            source.lastPathComponent])
+        guard status == 0 else { throw FactoryError.runtime("tar of artifact directory `\(relative)` failed with status \(status)") }
+        let (size, digest) = try FileDigest.sha256(of: target)
+        return Artifact(id: nil, buildId: build, name: name, sourcePath: relative,
+                        storedPath: String(target.path.dropFirst(store.root.path.count + 1)),
+                        size: size, type: "tar archive", sha256: digest, status: .ready, createdAt: Date())
+    }
+}
+
+/// Streaming SHA-256 with bounded memory, for files of any size.
+public enum FileDigest {
+    static let chunk = 1 << 20
+
+    public static func sha256(of url: URL) throws -> (Int64, String) {
+        guard let input = FileHandle(forReadingAtPath: url.path) else {
+            throw FactoryError.notFound("cannot read \(url.path)")
+        }
+        defer { try? input.close() }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        while let data = try input.read(upToCount: chunk), !data.isEmpty {
+            hasher.update(data: data)
+            size += Int64(data.count)
+        }
+        return (size, hex(hasher.finalize()))
+    }
+
+    /// Copies and hashes in one pass.
+    public static func copy(from source: URL, to target: URL) throws -> (Int64, String) {
+        guard let input = FileHandle(forReadingAtPath: source.path) else {
+            throw FactoryError.notFound("cannot read \(source.path)")
+        }
+        defer { try? input.close() }
+        _ = FileManager.default.createFile(atPath: target.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        guard let output = FileHandle(forWritingAtPath: target.path) else {
+            throw FactoryError.storage("cannot write \(target.path)")
+        }
+        defer { try? output.close() }
+        try output.truncate(atOffset: 0)
+        var hasher = SHA256()
+        var size: Int64 = 0
+        while let data = try input.read(upToCount: chunk), !data.isEmpty {
+            hasher.update(data: data)
+            try output.write(contentsOf: data)
+            size += Int64(data.count)
+        }
+        try output.synchronize()
+        return (size, hex(hasher.finalize()))
+    }
+
+    static func hex(_ digest: SHA256.Digest) -> String {
+        digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    public static func sha256(of text: String) -> String {
+        hex(SHA256.hash(data: Data(text.utf8)))
+    }
+}

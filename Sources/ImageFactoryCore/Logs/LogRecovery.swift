@@ -1,0 +1,83 @@
+/// Brings a log directory back to a consistent state when a writer reopens it.
+struct LogRecovery {
+    struct State {
+        var lineCount: Int
+        var textBytes: Int
+        var displayBytes: Int
+        var levelCounts: LogLevelCounts
+    }
+
+    let text: LogWriter.File
+    let display: LogWriter.File
+    let index: LogWriter.File
+    let directory: String
+
+    /// Keeps `committedLines` lines (or every complete line when nil) and truncates each file right after them.
+    func recover(committedLines: Int?) throws -> State {
+        let textSize = try LogFileIO.size(text.fd, path: text.path)
+        let displaySize = try LogFileIO.size(display.fd, path: display.path)
+        let indexSize = try LogFileIO.size(index.fd, path: index.path)
+        let available = indexSize / LogIndexRecord.size
+
+        var count = min(committedLines ?? available, available)
+        var textEnd = 0
+        // Walk back from the wanted end until a record's text (and display) line is complete.
+        while count > 0 {
+            let record = try self.record(count - 1)
+            if let end = try LogFileIO.endOfLine(text.fd, from: Int(record.offset), fileSize: textSize, path: text.path),
+               try record.displayOffset == LogIndexRecord.noDisplay
+                || LogFileIO.endOfLine(display.fd, from: Int(record.displayOffset), fileSize: displaySize, path: display.path) != nil {
+                textEnd = end
+                break
+            }
+            count -= 1
+        }
+        if let committedLines, count < committedLines {
+            throw LogStoreError.missingLines(directory: directory, committed: committedLines, available: count)
+        }
+        let (displayEnd, levelCounts) = try scan(count, displaySize: displaySize)
+        try LogFileIO.truncateFile(index.fd, to: count * LogIndexRecord.size, path: index.path)
+        try LogFileIO.truncateFile(text.fd, to: textEnd, path: text.path)
+        try LogFileIO.truncateFile(display.fd, to: displayEnd, path: display.path)
+        return State(lineCount: count, textBytes: textEnd, displayBytes: displayEnd, levelCounts: levelCounts)
+    }
+
+    private func record(_ seq: Int) throws -> LogIndexRecord {
+        var bytes = (UInt64(0), UInt64(0), UInt64(0))
+        let read = try withUnsafeMutableBytes(of: &bytes) { buffer in
+            try LogFileIO.readAt(index.fd, into: buffer.baseAddress!, LogIndexRecord.size, at: seq * LogIndexRecord.size, path: index.path)
+        }
+        guard read == LogIndexRecord.size else {
+            throw LogStoreError.corrupt(path: index.path, reason: "record \(seq) is cut short")
+        }
+        return withUnsafeBytes(of: &bytes) { LogIndexRecord(at: $0.baseAddress!) }
+    }
+
+    /// One pass over the kept records: level counts and the end of the last display line.
+    private func scan(_ count: Int, displaySize: Int) throws -> (displayEnd: Int, levelCounts: LogLevelCounts) {
+        var counts = LogLevelCounts()
+        var lastDisplay = LogIndexRecord.noDisplay
+        let chunkRecords = 8192
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunkRecords * LogIndexRecord.size, alignment: 16)
+        defer { buffer.deallocate() }
+        var seq = 0
+        while seq < count {
+            let n = min(chunkRecords, count - seq)
+            let bytes = n * LogIndexRecord.size
+            guard try LogFileIO.readAt(index.fd, into: buffer, bytes, at: seq * LogIndexRecord.size, path: index.path) == bytes else {
+                throw LogStoreError.corrupt(path: index.path, reason: "records from \(seq) are cut short")
+            }
+            for k in 0..<n {
+                let record = LogIndexRecord(at: buffer + k * LogIndexRecord.size)
+                counts[LogLevel(rawValue: record.level) ?? .info] += 1
+                if record.displayOffset != LogIndexRecord.noDisplay { lastDisplay = record.displayOffset }
+            }
+            seq += n
+        }
+        guard lastDisplay != LogIndexRecord.noDisplay else { return (0, counts) }
+        guard let end = try LogFileIO.endOfLine(display.fd, from: Int(lastDisplay), fileSize: displaySize, path: display.path) else {
+            throw LogStoreError.corrupt(path: display.path, reason: "the line at offset \(lastDisplay) has no end")
+        }
+        return (end, counts)
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import GRDB
+
+public enum BuildStatus: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
+    case queued, running, succeeded, failed, cancelled, interrupted
+
+    public var isFinished: Bool { self != .queued && self != .running }
+}
+
+public struct Build: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "build"
+    public var id: BuildID?
+    public var projectId: ProjectID
+    public var number: BuildNumber
+    public var name: String
+    public var method: BuildMethod
+    public var manifest: String
+    public var manifestSha256: String
+    public var templateId: TemplateID?
+    public var status: BuildStatus
+    public var startedBy: UserID
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var failureReason: String?
+    public var timedOut: Bool
+    public var cancelRequested: Bool
+    /// Pid and /proc start time of the process running the build, to tell a live runner from a dead one.
+    public var runnerPid: Int64?
+    public var runnerStartTicks: Int64?
+    /// Lines of the log known to be complete on disk (the commit point of the log files).
+    public var logLines: Int64
+    public var errorLines: Int64
+    public var warnLines: Int64
+    /// JSON of the limit plan: which limits are enforced and how.
+    public var limitPlan: String?
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = BuildID(rawValue: inserted.rowID) }
+
+    public var duration: TimeInterval? {
+        guard let startedAt else { return nil }
+        return (finishedAt ?? Date()).timeIntervalSince(startedAt)
+    }
+}
+
+public enum StepStatus: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
+    case pending, running, succeeded, failed, cancelled, skipped, interrupted
+}
+
+public struct Step: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "step"
+    public var buildId: BuildID
+    public var idx: Int
+    public var name: String
+    public var status: StepStatus
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var exitCode: Int?
+    /// Process group of the command currently running in this step, so leftovers can be ended after a crash.
+    public var processGroup: Int64?
+    public var firstLine: Int64?
+    public var lineCount: Int64
+
+    public var duration: TimeInterval? {
+        guard let startedAt else { return nil }
+        return (finishedAt ?? Date()).timeIntervalSince(startedAt)
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import GRDB
+
+public struct Project: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "project"
+    public var id: ProjectID?
+    public var tenantId: TenantID
+    public var name: String
+    public var description: String
+    public var readme: String
+    public var defaultMethod: BuildMethod
+    /// Comma-separated method names; see `allowedMethodSet`.
+    public var allowedMethods: String
+    public var defaultCpus: Double?
+    public var defaultMemoryBytes: Int64?
+    public var defaultTimeoutSeconds: Int64?
+    /// Shell command that installs missing dependencies; `{packages}` is replaced by their names. Nil: nothing is installed.
+    public var installerCommand: String?
+    public var createdAt: Date
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = ProjectID(rawValue: inserted.rowID) }
+
+    public var allowedMethodSet: Set<BuildMethod> {
+        Set(allowedMethods.split(separator: ",").compactMap { BuildMethod(rawValue: String($0)) })
+    }
+
+    public var validationContext: ManifestValidationContext {
+        ManifestValidationContext(allowedMethods: allowedMethodSet, defaultMethod: defaultMethod)
+    }
+}
+
+public struct Membership: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "membership"
+    public var projectId: ProjectID
+    public var userId: UserID
+    public var role: Role
+    public var createdAt: Date
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// The log of one running build: the log writer behind a lock, since stdout and stderr are read by two tasks.
+final class BuildLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private let writer: LogWriter
+    private let startedAt: ContinuousClock.Instant
+    private(set) var currentStep: UInt16 = 0
+
+    init(directory: URL, startedAt: ContinuousClock.Instant) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        writer = try LogWriter(directory: directory)
+        self.startedAt = startedAt
+    }
+
+    var elapsedMs: UInt32 {
+        let d = ContinuousClock.now - startedAt
+        return UInt32(clamping: d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    func beginStep(_ index: Int) -> Int64 {
+        lock.withLock {
+            currentStep = UInt16(clamping: index)
+            return Int64(writer.lineCount)
+        }
+    }
+
+    var lineCount: Int { lock.withLock { writer.lineCount } }
+
+    /// A line the runner itself writes ("$ make", "found gcc at /usr/bin/gcc").
+    func system(_ text: String, level: LogLevel = .info) {
+        let t = elapsedMs
+        lock.withLock { writer.append(system: text, timeMs: t, step: currentStep, level: level) }
+    }
+
+    func ingest(_ chunk: UnsafeRawBufferPointer, stream: LogStream) {
+        let t = elapsedMs
+        lock.withLock { writer.ingest(chunk: chunk, stream: stream, step: currentStep, timeMs: t) }
+    }
+
+    func endOfStream(_ stream: LogStream) {
+        let t = elapsedMs
+        lock.withLock { writer.finishStream(stream, step: currentStep, timeMs: t) }
+    }
+
+    func flush() throws -> LogCommit {
+        try lock.withLock { try writer.flush() }
+    }
+}

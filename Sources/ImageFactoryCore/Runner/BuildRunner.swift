@@ -1,0 +1,425 @@
+import Foundation
+import GRDB
+
+/// Runs one build to its end: steps, log capture, metrics, limits, cancel and timeout.
+/// Every state change is written to the store, so any process can watch the build.
+public final class BuildRunner: @unchecked Sendable {
+    enum StopReason: Sendable { case cancelled, timedOut }
+
+    let store: FactoryStore
+    let buildID: BuildID
+    let options: RunnerOptions
+    let clock = ContinuousClock()
+
+    private let stateLock = NSLock()
+    private var stopReason: StopReason?
+    private var currentProcessGroup: Int32?
+    private var cgroup: BuildCgroup?
+    private var limitPlan: LimitPlan?
+    private let capabilities: LimitCapabilities
+
+    public init(store: FactoryStore, build: BuildID, options: RunnerOptions = RunnerOptions()) {
+        self.store = store
+        self.buildID = build
+        self.options = options
+        self.capabilities = store.limitCapabilities()
+    }
+
+    var stop: StopReason? { stateLock.withLock { stopReason } }
+
+    /// Runs the build and returns its final state. Never throws for a build that fails: the failure is the result.
+    @discardableResult
+    public func run() async throws -> Build {
+        guard var build = try store.build(id: buildID) else { throw FactoryError.notFound("build id \(buildID) does not exist") }
+        guard build.status == .queued else {
+            throw FactoryError.conflict("build \(build.number) is \(build.status.rawValue), not queued: it cannot be run again")
+        }
+        guard let project = try store.project(id: build.projectId) else { throw FactoryError.notFound("project of build \(build.number) is gone") }
+        let check = ManifestLoader.check(text: build.manifest, file: nil, context: project.validationContext)
+        guard let manifest = check.manifest, check.isValid else {
+            return try finishEarly(build, reason: "the stored manifest is invalid: " + check.errors.map(\.message).joined(separator: "; "))
+        }
+        guard let planner = BuildMethodCatalog.planner(for: manifest.method) else {
+            return try finishEarly(build, reason: BuildMethodCatalog.unsupportedReason(manifest.method))
+        }
+        let plan = try planner.plan(manifest, project: project, warnings: check.warnings)
+        let startInstant = clock.now
+        let workspace = store.directory.workspace(for: buildID)
+        let log = try BuildLog(directory: store.directory.logDirectory(for: buildID), startedAt: startInstant)
+
+        // Limits: a cgroup where the machine lets us make one, else rlimits; the plan says which.
+        let (group, limitPlan) = try BuildCgroup.create(name: "build-\(buildID.rawValue)", request: plan.limits,
+                                                       capabilities: capabilities)
+        stateLock.withLock {
+            cgroup = group
+            self.limitPlan = limitPlan
+        }
+        let me = getpid()
+        build.status = .running
+        build.startedAt = Date()
+        build.runnerPid = Int64(me)
+        build.runnerStartTicks = ProcessLiveness.stat(me)?.startTicks
+        build.limitPlan = limitPlan.sentences.joined(separator: "\n")
+        try store.write { db in
+            try build.update(db)
+            try ActivityEvent(id: nil, tenantId: project.tenantId, projectId: project.id, userId: build.startedBy, buildId: build.id,
+                              kind: "build.started", message: "build \(build.number) \(build.name) started", createdAt: Date()).insert(db)
+        }
+
+        let monitors = startMonitors(log: log, plan: plan)
+        var failure: String?
+        var stepStatuses: [Int: StepStatus] = [:]
+        var artifacts: [Artifact] = []
+        var steps = try store.steps(of: buildID)
+
+        for (index, planned) in plan.steps.enumerated() where index < steps.count {
+            if failure != nil || stop != nil {
+                stepStatuses[index] = .skipped
+                continue
+            }
+            let first = log.beginStep(index)
+            steps[index].status = .running
+            steps[index].startedAt = Date()
+            steps[index].firstLine = first
+            try store.write { db in try steps[index].update(db) }
+            log.system("==> Step \(index + 1)/\(plan.steps.count): \(planned.name)")
+
+            let result: StepResult
+            do {
+                result = try await runStep(planned, plan: plan, project: project, build: build, workspace: workspace,
+                                           log: log, limitPlan: limitPlan, stepIndex: index, artifacts: &artifacts)
+            } catch {
+                result = .failed(reason: "\(planned.name) failed: \(error)", exitCode: nil)
+            }
+            switch result {
+            case .succeeded:
+                stepStatuses[index] = .succeeded
+            case .failed(let reason, let exitCode):
+                steps[index].exitCode = exitCode
+                if let stop {
+                    stepStatuses[index] = .cancelled
+                    failure = stop == .timedOut ? timeoutReason(plan) : "cancelled"
+                } else {
+                    stepStatuses[index] = .failed
+                    failure = reason
+                    log.system("error: \(reason)", level: .error)
+                }
+            }
+            steps[index].status = stepStatuses[index]!
+            steps[index].finishedAt = Date()
+            steps[index].lineCount = Int64(log.beginStep(index)) - first
+            try store.write { db in try steps[index].update(db) }
+        }
+
+        for task in monitors { task.cancel() }
+        for task in monitors { _ = await task.result }
+        let commit = try log.flush()
+        stateLock.withLock { cgroup }?.remove()
+
+        let finalStatus: BuildStatus
+        switch (stop, failure) {
+        case (.cancelled?, _): finalStatus = .cancelled
+        case (.timedOut?, _): finalStatus = .failed
+        case (nil, .some): finalStatus = .failed
+        case (nil, nil): finalStatus = .succeeded
+        }
+        if let reason = failure, finalStatus == .failed, stop == nil, let excerpt = try? lastErrorLine(commit: commit) {
+            failure = excerpt.isEmpty || reason.contains(excerpt) ? reason : "\(reason)\n\(excerpt)"
+        }
+        let cancelledBy = finalStatus == .cancelled ? try cancelRequester() : nil
+        build.status = finalStatus
+        build.finishedAt = Date()
+        build.timedOut = stop == .timedOut
+        build.failureReason = finalStatus == .succeeded ? nil
+            : finalStatus == .cancelled ? "cancelled\(cancelledBy.map { " by \($0)" } ?? "")" : failure
+        build.logLines = Int64(commit.lineCount)
+        build.errorLines = Int64(commit.levelCounts.error)
+        build.warnLines = Int64(commit.levelCounts.warn)
+        let finished = build
+        try store.write { db in
+            // The cancel request may have been written meanwhile; keep it.
+            var row = finished
+            row.cancelRequested = try Bool.fetchOne(db, sql: "SELECT cancelRequested FROM build WHERE id = ?", arguments: [buildID.rawValue]) ?? false
+            try row.update(db)
+            for (index, status) in stepStatuses where index < steps.count {
+                steps[index].status = status
+                if status == .skipped { steps[index].lineCount = 0 }
+                try steps[index].update(db)
+            }
+            for var artifact in artifacts { try artifact.insert(db) }
+            try ActivityEvent(id: nil, tenantId: project.tenantId, projectId: project.id, userId: finished.startedBy, buildId: finished.id,
+                              kind: "build.\(finalStatus.rawValue)",
+                              message: "build \(finished.number) \(finished.name) \(finalStatus.rawValue)", createdAt: Date()).insert(db)
+        }
+        return try store.build(id: buildID) ?? finished
+    }
+
+    private func timeoutReason(_ plan: BuildPlan) -> String {
+        "timed out after \(plan.timeout.map(DurationParser.format) ?? "?")"
+    }
+
+    private func cancelRequester() throws -> String? {
+        try store.read { db in
+            try String.fetchOne(db, sql: """
+                SELECT user.login FROM activity JOIN user ON user.id = activity.userId
+                WHERE activity.buildId = ? AND activity.kind = 'build.cancel-requested' ORDER BY activity.id DESC LIMIT 1
+                """, arguments: [buildID.rawValue])
+        }
+    }
+
+    private func lastErrorLine(commit: LogCommit) throws -> String {
+        let reader = try LogReader(directory: store.directory.logDirectory(for: buildID), committedLines: commit.lineCount)
+        let hits = reader.filter(levels: [.error], step: nil, from: 0, limit: Int.max)
+        // The runner's own "error: ..." summary is the last error line; the tool's own error comes before it.
+        for seq in hits.reversed() {
+            let line = try reader.lines(seq..<(seq + 1))[0]
+            if line.stream != .system { return line.text }
+        }
+        return ""
+    }
+
+    private func finishEarly(_ build: Build, reason: String) throws -> Build {
+        var b = build
+        b.status = .failed
+        b.startedAt = Date()
+        b.finishedAt = b.startedAt
+        b.failureReason = reason
+        try store.write { db in
+            try b.update(db)
+            try db.execute(sql: "UPDATE step SET status = 'skipped' WHERE buildId = ?", arguments: [buildID.rawValue])
+        }
+        return b
+    }
+
+    // MARK: Monitors: log flushing, metrics, cancel and timeout
+
+    private func startMonitors(log: BuildLog, plan: BuildPlan) -> [Task<Void, Never>] {
+        let store = self.store
+        let buildID = self.buildID
+        let options = self.options
+        let flusher = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: options.flushInterval)
+                guard let commit = try? log.flush() else { continue }
+                let step = Int(log.currentStep)
+                try? store.write { db in
+                    try db.execute(sql: "UPDATE build SET logLines = ?, errorLines = ?, warnLines = ? WHERE id = ?",
+                                   arguments: [commit.lineCount, commit.levelCounts.error, commit.levelCounts.warn, buildID.rawValue])
+                    try db.execute(sql: "UPDATE step SET lineCount = ? - firstLine WHERE buildId = ? AND idx = ? AND status = 'running'",
+                                   arguments: [commit.lineCount, buildID.rawValue, step])
+                }
+            }
+        }
+        let sampler = Task { [weak self] in
+            var samplers: [Int32: BuildProcessSampler] = [:]
+            while !Task.isCancelled {
+                try? await Task.sleep(for: options.sampleInterval)
+                guard let self else { return }
+                let (group, cg) = self.stateLock.withLock { (self.currentProcessGroup, self.cgroup) }
+                let sampler: BuildProcessSampler
+                if let cg {
+                    sampler = samplers[0] ?? BuildProcessSampler(membership: cg.samplerMembership)
+                    samplers[0] = sampler
+                } else if let group {
+                    sampler = samplers[group] ?? BuildProcessSampler(membership: .session(group))
+                    samplers = [group: sampler]
+                } else {
+                    continue
+                }
+                let s = sampler.sample()
+                let row = MetricRow(buildId: buildID, timeMs: s.timeMs, cpuPercent: max(0, s.cpuPercent),
+                                    memoryBytes: max(0, s.memoryBytes), diskReadBytesPerSec: s.diskReadBytesPerSec,
+                                    diskWriteBytesPerSec: s.diskWriteBytesPerSec, netReceiveBytesPerSec: s.netReceiveBytesPerSec,
+                                    netTransmitBytesPerSec: s.netTransmitBytesPerSec, processCount: s.processCount)
+                try? store.write { db in try row.insert(db, onConflict: .replace) }
+            }
+        }
+        let deadline = plan.timeout.map { clock.now + $0 }
+        let watchdog = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: options.cancelPollInterval)
+                guard let self else { return }
+                if let deadline, self.clock.now >= deadline {
+                    self.requestStop(.timedOut, log: log)
+                    return
+                }
+                let requested = (try? store.read { db in
+                    try Bool.fetchOne(db, sql: "SELECT cancelRequested FROM build WHERE id = ?", arguments: [buildID.rawValue])
+                }) ?? false
+                if requested == true {
+                    self.requestStop(.cancelled, log: log)
+                    return
+                }
+            }
+        }
+        return [flusher, sampler, watchdog]
+    }
+
+    /// SIGTERM to the running command's whole process group (and every process of the build's cgroup),
+    /// SIGKILL after the grace period.
+    func requestStop(_ reason: StopReason, log: BuildLog) {
+        let (group, cg): (Int32?, BuildCgroup?) = stateLock.withLock {
+            if stopReason == nil { stopReason = reason }
+            return (currentProcessGroup, cgroup)
+        }
+        log.system(reason == .cancelled ? "cancel requested: stopping the build (SIGTERM, then SIGKILL after \(options.killGrace))"
+                                        : "timeout reached: stopping the build", level: .warn)
+        if let group { kill(-group, SIGTERM) }
+        cg?.killAll(signal: SIGTERM)
+        let grace = options.killGrace
+        Task.detached {
+            try? await Task.sleep(for: grace)
+            if let group { kill(-group, SIGKILL) }
+            cg?.killAll(signal: SIGKILL)
+        }
+    }
+
+    // MARK: Steps
+
+    enum StepResult { case succeeded, failed(reason: String, exitCode: Int?) }
+
+    private func runStep(_ step: BuildPlan.PlannedStep, plan: BuildPlan, project: Project, build: Build, workspace: URL,
+                         log: BuildLog, limitPlan: LimitPlan, stepIndex: Int, artifacts: inout [Artifact]) async throws -> StepResult {
+        switch step.kind {
+        case .setup:
+            return try setup(plan: plan, build: build, project: project, workspace: workspace, log: log, limitPlan: limitPlan)
+        case .dependencies:
+            return try await installDependencies(plan.manifest.dependencies, project: project, plan: plan,
+                                                 workspace: workspace, log: log, stepIndex: stepIndex)
+        case .commands:
+            let total = step.commands.count
+            for (i, command) in step.commands.enumerated() {
+                log.system("$ \(command.source)")
+                let outcome = try await execute(command.argv, plan: plan, workspace: workspace, log: log, stepIndex: stepIndex)
+                if !outcome.succeeded {
+                    var reason = "command \(i + 1) of \(total) failed with \(outcome.summary): `\(command.source)`"
+                    if let cg = stateLock.withLock({ cgroup }), cg.oomKilled(), let mem = plan.limits.memoryBytes {
+                        reason = "command \(i + 1) of \(total) was killed: out of memory (limit \(ByteCount(bytes: mem))): `\(command.source)`"
+                    }
+                    return .failed(reason: reason, exitCode: outcome.exitCode)
+                }
+                if stop != nil { return .failed(reason: "stopped", exitCode: nil) }
+            }
+            return .succeeded
+        case .artifacts:
+            let collected = try ArtifactCollector.collect(
+                patterns: plan.manifest.artifacts, workspace: workspace, build: buildID,
+                store: store.directory, log: { log.system($0) })
+            artifacts = collected.artifacts
+            if !collected.missing.isEmpty {
+                return .failed(reason: collected.missing.map { "artifact pattern `\($0)` matched no file in the workspace" }
+                    .joined(separator: "; "), exitCode: nil)
+            }
+            return .succeeded
+        }
+    }
+
+    private func setup(plan: BuildPlan, build: Build, project: Project, workspace: URL, log: BuildLog,
+                       limitPlan: LimitPlan) throws -> StepResult {
+        let fm = FileManager.default
+        try fm.createDirectory(at: workspace, withIntermediateDirectories: true)
+        log.system("workspace: \(workspace.path)")
+        try build.manifest.write(to: workspace.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
+        log.system("manifest: manifest.yaml sha256 \(build.manifestSha256)")
+        if let context = plan.manifest.context {
+            let source = URL(fileURLWithPath: context)
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: source.path, isDirectory: &isDir), isDir.boolValue else {
+                return .failed(reason: "context directory `\(context)` does not exist or is not a directory", exitCode: nil)
+            }
+            var copied = 0
+            for item in try fm.contentsOfDirectory(atPath: source.path) {
+                let target = workspace.appendingPathComponent(item)
+                if fm.fileExists(atPath: target.path) { try fm.removeItem(at: target) }
+                try fm.copyItem(at: source.appendingPathComponent(item), to: target)
+                copied += 1
+            }
+            log.system("context: copied \(copied) entries from \(source.path)")
+        }
+        for (k, v) in plan.environment { log.system("env: \(k)=\(v)") }
+        for sentence in limitPlan.sentences { log.system("limit: \(sentence)") }
+        if let timeout = plan.timeout { log.system("limit: timeout \(DurationParser.format(timeout)): the build is stopped when it is reached") }
+        return .succeeded
+    }
+
+    private func installDependencies(_ deps: [String], project: Project, plan: BuildPlan, workspace: URL,
+                                     log: BuildLog, stepIndex: Int) async throws -> StepResult {
+        if deps.isEmpty {
+            log.system("no dependencies declared")
+            return .succeeded
+        }
+        let path = commandEnvironment(plan: plan, workspace: workspace)["PATH"] ?? "/usr/bin:/bin"
+        var missing: [String] = []
+        for dep in deps {
+            if let found = Self.which(dep, path: path) { log.system("found \(dep) at \(found)") } else { missing.append(dep) }
+        }
+        if missing.isEmpty { return .succeeded }
+        log.system("missing: \(missing.joined(separator: ", "))", level: .warn)
+        guard let installer = project.installerCommand, !installer.isEmpty else {
+            return .failed(reason: "missing dependencies: \(missing.joined(separator: ", ")) (not found on PATH, and project `\(project.name)` has no installer command configured)",
+                           exitCode: nil)
+        }
+        let command = installer.replacingOccurrences(of: "{packages}", with: missing.map(shellQuote).joined(separator: " "))
+        log.system("$ \(command)")
+        let outcome = try await execute(["/bin/sh", "-e", "-c", command], plan: plan, workspace: workspace, log: log, stepIndex: stepIndex)
+        let still = missing.filter { Self.which($0, path: path) == nil }
+        if !outcome.succeeded || !still.isEmpty {
+            return .failed(reason: "missing dependencies: \(still.isEmpty ? missing.joined(separator: ", ") : still.joined(separator: ", ")) (the installer `\(command)` ended with \(outcome.summary))",
+                           exitCode: outcome.exitCode)
+        }
+        return .succeeded
+    }
+
+    static func which(_ name: String, path: String) -> String? {
+        if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
+        for dir in path.split(separator: ":") {
+            let candidate = "\(dir)/\(name)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
+    }
+
+    func commandEnvironment(plan: BuildPlan, workspace: URL) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        for key in env.keys where key.hasPrefix("IMAGEFACTORY_") { env[key] = nil }
+        env["PYTHONUNBUFFERED"] = "1"
+        env["IMAGEFACTORY_WORKSPACE"] = workspace.path
+        env["IMAGEFACTORY_BUILD_ID"] = String(buildID.rawValue)
+        for (k, v) in plan.environment { env[k] = v }
+        return env
+    }
+
+    private func execute(_ argv: [String], plan: BuildPlan, workspace: URL, log: BuildLog, stepIndex: Int) async throws -> CommandOutcome {
+        var full = argv
+        let (cg, limits) = stateLock.withLock { (cgroup, limitPlan) }
+        let rlimit = limits.flatMap { RlimitFallback.shellPrefix(for: $0, capabilities: capabilities) }
+        if let cg {
+            full = cg.launchArguments(for: argv, shellPrefix: rlimit)
+        } else if let rlimit {
+            full = ["/bin/sh", "-c", rlimit + " && exec \"$@\"", "imagefactory-limit"] + argv
+        }
+        let store = self.store
+        let buildID = self.buildID
+        let outcome = try await CommandExecution.run(
+            argv: full, environment: commandEnvironment(plan: plan, workspace: workspace), workingDirectory: workspace, log: log
+        ) { [weak self] pid in
+            guard let self else { return }
+            let alreadyStopped: Bool = self.stateLock.withLock {
+                self.currentProcessGroup = pid
+                return self.stopReason != nil
+            }
+            if alreadyStopped { kill(-pid, SIGKILL) }
+            try? store.write { db in
+                try db.execute(sql: "UPDATE step SET processGroup = ? WHERE buildId = ? AND idx = ?",
+                               arguments: [pid, buildID.rawValue, stepIndex])
+            }
+        }
+        stateLock.withLock { currentProcessGroup = nil }
+        return outcome
+    }
+}
+
+func shellQuote(_ s: String) -> String {
+    if !s.isEmpty, s.allSatisfy({ $0.isLetter || $0.isNumber || "-_./:=+@".contains($0) }) { return s }
+    return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+public struct RunnerOptions: Sendable {
+    /// How often metrics are sampled.
+    public var sampleInterval: Duration
+    /// How often log lines are committed to the store (the batch period of DESIGN.md).
+    public var flushInterval: Duration
+    /// Time between SIGTERM and SIGKILL on cancel or timeout.
+    public var killGrace: Duration
+    /// How often the runner checks whether someone asked to cancel the build.
+    public var cancelPollInterval: Duration
+
+    public init(sampleInterval: Duration = .seconds(1), flushInterval: Duration = .milliseconds(100),
+                killGrace: Duration = .seconds(5), cancelPollInterval: Duration = .milliseconds(200)) {
+        self.sampleInterval = sampleInterval
+        self.flushInterval = flushInterval
+        self.killGrace = killGrace
+        self.cancelPollInterval = cancelPollInterval
+    }
+
+    /// Defaults, overridable by `IMAGEFACTORY_SAMPLE_MS` and `IMAGEFACTORY_KILL_GRACE_MS`.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> RunnerOptions {
+        var o = RunnerOptions()
+        if let ms = env["IMAGEFACTORY_SAMPLE_MS"].flatMap(Int64.init), ms >= 50 { o.sampleInterval = .milliseconds(ms) }
+        if let ms = env["IMAGEFACTORY_KILL_GRACE_MS"].flatMap(Int64.init), ms >= 0 { o.killGrace = .milliseconds(ms) }
+        return o
+    }
+}

@@ -1,0 +1,391 @@
+import Foundation
+import GRDB
+
+/// THE api: every action of every front end (CLI now; TUI and server later) goes through here.
+/// It knows who the caller is, checks their role, writes the store, and reports what happened.
+public final class FactoryService: Sendable {
+    public let store: FactoryStore
+    public let user: User
+
+    public init(store: FactoryStore, user: User) {
+        self.store = store
+        self.user = user
+    }
+
+    /// Opens (creating and migrating on first start) the data directory as the OS user running this process,
+    /// and marks builds whose runner died as interrupted.
+    public static func open(directory: DataDirectory = .resolve(),
+                            identity: Bootstrap.OSIdentity = .current()) throws -> FactoryService {
+        let store = try FactoryStore(directory: directory)
+        let user = try Bootstrap.ensureUser(identity, in: store)
+        let service = FactoryService(store: store, user: user)
+        _ = try service.recoverInterruptedBuilds()
+        return service
+    }
+
+    var userID: UserID { user.id! }
+
+    // MARK: Access
+
+    /// The caller's role in the project, or an error saying what they lack.
+    @discardableResult
+    public func authorize(_ permission: Permission, in project: Project) throws -> Role {
+        let role = try store.role(of: userID, in: project.id!)
+        if let reason = permission.denialReason(for: role) {
+            throw FactoryError.permissionDenied("cannot \(permission.summary) in project `\(project.name)`: \(reason)")
+        }
+        return role!
+    }
+
+    public func role(in project: Project) throws -> Role? { try store.role(of: userID, in: project.id!) }
+
+    // MARK: Projects
+
+    public struct ProjectSummary: Sendable {
+        public var project: Project
+        public var role: Role
+        public var lastBuild: Build?
+    }
+
+    public func projects() throws -> [ProjectSummary] {
+        try store.projects(visibleTo: userID).map { project, role in
+            ProjectSummary(project: project, role: role, lastBuild: try store.builds(project: project.id!, limit: 1).first)
+        }
+    }
+
+    /// A project by name, or the caller's default (their only project, else `examples`) when name is nil.
+    public func project(_ name: String?) throws -> Project {
+        if let name {
+            guard let project = try store.project(named: name), try store.role(of: userID, in: project.id!) != nil else {
+                let known = try store.projects(visibleTo: userID).map(\.0.name)
+                throw FactoryError.notFound("no project named `\(name)` that you are a member of" +
+                                            (known.isEmpty ? "" : " (your projects: \(known.joined(separator: ", ")))"))
+            }
+            return project
+        }
+        let mine = try store.projects(visibleTo: userID).map(\.0)
+        if mine.count == 1 { return mine[0] }
+        if let examples = mine.first(where: { $0.name == Bootstrap.examplesProject }) { return examples }
+        guard let first = mine.first else { throw FactoryError.notFound("you are not a member of any project") }
+        return first
+    }
+
+    public func project(id: ProjectID) throws -> Project {
+        guard let project = try store.project(id: id), try store.role(of: userID, in: id) != nil else {
+            throw FactoryError.notFound("no project with id \(id) that you are a member of")
+        }
+        return project
+    }
+
+    public func members(of project: Project) throws -> [(User, Role)] {
+        try authorize(.viewProject, in: project)
+        return try store.members(of: project.id!)
+    }
+
+    public func activity(in project: Project?, limit: Int = 20) throws -> [ActivityEvent] {
+        if let project { try authorize(.viewProject, in: project) }
+        return try store.activity(project: project?.id, limit: limit)
+    }
+
+    // MARK: Templates
+
+    public func templates(in project: Project) throws -> [Template] {
+        try authorize(.viewProject, in: project)
+        return try store.templates(in: project.id!, visibleTo: userID)
+    }
+
+    /// Saved templates first, then team, then examples: the user's own copy wins.
+    public func template(named name: String, in project: Project) throws -> Template {
+        let all = try templates(in: project)
+        guard let t = all.first(where: { $0.name == name }) else {
+            throw FactoryError.notFound("no template named `\(name)` in project `\(project.name)`"
+                                        + (all.isEmpty ? "" : " (available: \(all.map(\.name).joined(separator: ", ")))"))
+        }
+        return t
+    }
+
+    public func saveTemplate(name: String, manifestText: String, file: String?, team: Bool, in project: Project) throws -> Template {
+        try authorize(team ? .saveTeamTemplate : .saveTemplate, in: project)
+        guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"#, options: .regularExpression) != nil else {
+            throw FactoryError.invalidInput("template name `\(name)`: use letters, digits, `.`, `_` and `-` (at most 64)")
+        }
+        let check = ManifestLoader.check(text: manifestText, file: file, context: project.validationContext)
+        guard check.isValid, let manifest = check.manifest else {
+            throw FactoryError.invalidManifest(file: file, diagnostics: check.diagnostics)
+        }
+        let scope: TemplateScope = team ? .team : .saved
+        let now = Date()
+        return try store.pool.write { db in
+            let existing = try Template.filter(Column("projectId") == project.id!.rawValue && Column("name") == name
+                                               && Column("scope") == scope.rawValue
+                                               && (scope == .team || Column("ownerId") == userID.rawValue)).fetchOne(db)
+            if scope == .team, try Template.filter(Column("projectId") == project.id!.rawValue && Column("name") == name
+                                                  && Column("scope") == TemplateScope.example.rawValue).fetchCount(db) > 0 {
+                throw FactoryError.conflict("`\(name)` is the name of an example template in `\(project.name)`: choose another name")
+            }
+            var template = existing ?? Template(id: nil, projectId: project.id!, scope: scope, ownerId: userID, name: name,
+                                                description: "", method: manifest.method, manifest: manifestText,
+                                                createdAt: now, updatedAt: now)
+            template.manifest = manifestText
+            template.method = manifest.method
+            template.updatedAt = now
+            try template.save(db)
+            try ActivityEvent(id: nil, tenantId: project.tenantId, projectId: project.id, userId: userID, buildId: nil,
+                              kind: "template.saved", message: "\(user.login) saved \(scope.rawValue) template \(name)",
+                              createdAt: now).insert(db)
+            return template
+        }
+    }
+
+    // MARK: Manifests
+
+    public func validate(text: String, file: String?, in project: Project) throws -> ManifestCheck {
+        try authorize(.viewProject, in: project)
+        return ManifestLoader.check(text: text, file: file, context: project.validationContext)
+    }
+
+    public struct DryRun: Sendable {
+        public var check: ManifestCheck
+        public var plan: BuildPlan?
+        public var limits: LimitPlan?
+        /// Why the build could not be planned although the manifest is valid (a method that cannot run yet).
+        public var blocker: String?
+    }
+
+    public func dryRun(text: String, file: String?, in project: Project) throws -> DryRun {
+        let check = try validate(text: text, file: file, in: project)
+        guard check.isValid, let manifest = check.manifest else { return DryRun(check: check) }
+        guard let planner = BuildMethodCatalog.planner(for: manifest.method) else {
+            return DryRun(check: check, blocker: BuildMethodCatalog.unsupportedReason(manifest.method))
+        }
+        let plan = try planner.plan(resolvingContext(manifest, file: file), project: project, warnings: check.warnings)
+        return DryRun(check: check, plan: plan, limits: LimitPlan.preview(request: plan.limits, capabilities: store.limitCapabilities()))
+    }
+
+    /// `context` is relative to the manifest file's directory; the runner gets an absolute path.
+    func resolvingContext(_ manifest: Manifest, file: String?) -> Manifest {
+        guard let context = manifest.context, !context.hasPrefix("/") else { return manifest }
+        var m = manifest
+        let base = file.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
+            ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        m.context = base.appendingPathComponent(context).standardizedFileURL.path
+        return m
+    }
+
+    // MARK: Builds
+
+    /// Records a new queued build (with its planned steps) after checking the manifest and the caller's role.
+    public func startBuild(text: String, file: String?, in project: Project, template: Template? = nil) throws -> Build {
+        try authorize(.startBuild, in: project)
+        let check = ManifestLoader.check(text: text, file: file, context: project.validationContext)
+        guard check.isValid, var manifest = check.manifest else {
+            throw FactoryError.invalidManifest(file: file, diagnostics: check.diagnostics)
+        }
+        guard let planner = BuildMethodCatalog.planner(for: manifest.method) else {
+            throw FactoryError.invalidInput(BuildMethodCatalog.unsupportedReason(manifest.method))
+        }
+        manifest = resolvingContext(manifest, file: file)
+        let plan = try planner.plan(manifest, project: project, warnings: check.warnings)
+        // The stored manifest has an absolute context so the runner finds it from anywhere.
+        let storedText = manifest.context == check.manifest?.context ? text : manifest.yaml()
+        let now = Date()
+        return try store.pool.write { db in
+            let next = (try Int64.fetchOne(db, sql: "SELECT max(number) FROM build WHERE projectId = ?",
+                                           arguments: [project.id!.rawValue]) ?? 0) + 1
+            var build = Build(id: nil, projectId: project.id!, number: BuildNumber(next), name: manifest.name,
+                              method: manifest.method, manifest: storedText, manifestSha256: FileDigest.sha256(of: storedText),
+                              templateId: template?.id, status: .queued, startedBy: userID, createdAt: now,
+                              startedAt: nil, finishedAt: nil, failureReason: nil, timedOut: false, cancelRequested: false,
+                              runnerPid: nil, runnerStartTicks: nil, logLines: 0, errorLines: 0, warnLines: 0, limitPlan: nil)
+            try build.insert(db)
+            for (i, step) in plan.steps.enumerated() {
+                try Step(buildId: build.id!, idx: i, name: step.name, status: .pending, startedAt: nil, finishedAt: nil,
+                         exitCode: nil, processGroup: nil, firstLine: nil, lineCount: 0).insert(db)
+            }
+            try ActivityEvent(id: nil, tenantId: project.tenantId, projectId: project.id, userId: userID, buildId: build.id,
+                              kind: "build.queued", message: "\(user.login) queued build \(build.number) \(build.name)",
+                              createdAt: now).insert(db)
+            return build
+        }
+    }
+
+    /// Runs a queued build in this process until it ends.
+    @discardableResult
+    public func runBuild(_ id: BuildID, options: RunnerOptions = .fromEnvironment()) async throws -> Build {
+        guard let build = try store.build(id: id), let project = try store.project(id: build.projectId) else {
+            throw FactoryError.notFound("build id \(id) does not exist")
+        }
+        try authorize(.startBuild, in: project)
+        return try await BuildRunner(store: store, build: id, options: options).run()
+    }
+
+    /// Starts a detached runner process (its own session, so a closed terminal or SSH session does not stop it).
+    public func launchRunner(for build: Build, executable: String) throws -> pid_t {
+        let logFile = store.directory.logDirectory(for: build.id!)
+        try FileManager.default.createDirectory(at: logFile, withIntermediateDirectories: true)
+        let pid = try SimpleCommand.spawn([executable, "build", "run", "--build-id", String(build.id!.rawValue)],
+                                          newSession: true, outputPath: logFile.appendingPathComponent("runner.log").path)
+        try store.pool.write { db in
+            try db.execute(sql: "UPDATE build SET runnerPid = ?, runnerStartTicks = ? WHERE id = ? AND status = 'queued'",
+                           arguments: [pid, ProcessLiveness.stat(pid)?.startTicks, build.id!.rawValue])
+        }
+        return pid
+    }
+
+    public func cancelBuild(_ reference: BuildReference, defaultProject: String? = nil) throws -> Build {
+        let (build, project) = try resolve(reference, defaultProject: defaultProject)
+        try authorize(.cancelBuild, in: project)
+        guard !build.status.isFinished else {
+            throw FactoryError.conflict("build \(project.name)#\(build.number.rawValue) already \(build.status.rawValue): nothing to cancel")
+        }
+        let now = Date()
+        try store.pool.write { db in
+            try db.execute(sql: "UPDATE build SET cancelRequested = 1 WHERE id = ?", arguments: [build.id!.rawValue])
+            try ActivityEvent(id: nil, tenantId: project.tenantId, projectId: project.id, userId: userID, buildId: build.id,
+                              kind: "build.cancel-requested", message: "\(user.login) cancelled build \(build.number)",
+                              createdAt: now).insert(db)
+            // A queued build with no runner yet ends right here.
+            if build.status == .queued, build.runnerPid == nil {
+                try db.execute(sql: """
+                    UPDATE build SET status = 'cancelled', finishedAt = ?, failureReason = ? WHERE id = ? AND status = 'queued'
+                    """, arguments: [now, "cancelled by \(user.login) before it started", build.id!.rawValue])
+                try db.execute(sql: "UPDATE step SET status = 'skipped' WHERE buildId = ?", arguments: [build.id!.rawValue])
+            }
+        }
+        return try store.build(id: build.id!) ?? build
+    }
+
+    public func builds(in project: Project?, limit: Int = 20) throws -> [Build] {
+        if let project {
+            try authorize(.viewBuild, in: project)
+            return try store.builds(project: project.id!, limit: limit)
+        }
+        let mine = Set(try store.projects(visibleTo: userID).compactMap(\.0.id))
+        return try store.builds(project: nil, limit: limit * 4).filter { mine.contains($0.projectId) }.prefix(limit).map { $0 }
+    }
+
+    public func resolve(_ reference: BuildReference, defaultProject: String? = nil) throws -> (Build, Project) {
+        let project: Project
+        switch reference.project {
+        case .name(let n)?: project = try self.project(n)
+        case .id(let id)?: project = try self.project(id: id)
+        case nil: project = try self.project(defaultProject)
+        }
+        try authorize(.viewBuild, in: project)
+        guard let build = try store.build(project: project.id!, number: reference.number) else {
+            let last = try store.builds(project: project.id!, limit: 1).first
+            throw FactoryError.notFound("no build \(reference.number) in project `\(project.name)`"
+                                        + (last.map { " (its latest is \($0.number))" } ?? " (it has no builds yet)"))
+        }
+        return (build, project)
+    }
+
+    public func build(id: BuildID) throws -> (Build, Project) {
+        guard let build = try store.build(id: id), let project = try store.project(id: build.projectId) else {
+            throw FactoryError.notFound("build id \(id) does not exist")
+        }
+        try authorize(.viewBuild, in: project)
+        return (build, project)
+    }
+
+    public func steps(of build: Build) throws -> [Step] {
+        try authorizeView(build)
+        return try store.steps(of: build.id!)
+    }
+
+    public func metrics(of build: Build, sinceMs: Int64 = 0) throws -> [MetricRow] {
+        try authorizeView(build)
+        return try store.metrics(of: build.id!, sinceMs: sinceMs)
+    }
+
+    public func artifacts(of build: Build) throws -> [Artifact] {
+        try authorizeView(build)
+        return try store.artifacts(of: build.id!)
+    }
+
+    /// A reader over the committed part of the build's log; nil when the build has not logged anything yet.
+    public func logReader(for build: Build) throws -> LogReader? {
+        try authorizeView(build)
+        let fresh = try store.build(id: build.id!) ?? build
+        let dir = store.directory.logDirectory(for: build.id!)
+        guard FileManager.default.fileExists(atPath: dir.appendingPathComponent("index.bin").path) else { return nil }
+        return try LogReader(directory: dir, committedLines: Int(fresh.logLines))
+    }
+
+    /// Estimated duration from the mean of recent successful builds of the same manifest.
+    public func estimatedDuration(of build: Build) throws -> TimeInterval? {
+        let durations = try store.recentSuccessfulDurations(project: build.projectId, manifestSha256: build.manifestSha256)
+        guard !durations.isEmpty else { return nil }
+        return durations.reduce(0, +) / Double(durations.count)
+    }
+
+    /// Copies a stored artifact to a directory and verifies the copy's SHA-256 against the recorded one.
+    public func downloadArtifact(_ name: String, of build: Build, to directory: URL) throws -> URL {
+        let project = try store.project(id: build.projectId)!
+        try authorize(.downloadArtifact, in: project)
+        let all = try store.artifacts(of: build.id!)
+        guard let artifact = all.first(where: { $0.name == name }) else {
+            throw FactoryError.notFound("build \(project.name)#\(build.number.rawValue) has no artifact `\(name)`"
+                                        + (all.isEmpty ? " (it has none)" : " (it has: \(all.map(\.name).joined(separator: ", ")))"))
+        }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDir), isDir.boolValue else {
+            throw FactoryError.notFound("destination directory \(directory.path) does not exist")
+        }
+        let source = store.directory.root.appendingPathComponent(artifact.storedPath)
+        let target = directory.appendingPathComponent(artifact.name)
+        let partial = directory.appendingPathComponent(".\(artifact.name).partial")
+        let (_, digest) = try FileDigest.copy(from: source, to: partial)
+        let (_, verify) = try FileDigest.sha256(of: partial)
+        guard digest == artifact.sha256, verify == artifact.sha256 else {
+            try? FileManager.default.removeItem(at: partial)
+            throw FactoryError.storage("checksum mismatch for artifact `\(name)`: stored \(artifact.sha256), copied \(verify); the copy was removed")
+        }
+        if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
+        try FileManager.default.moveItem(at: partial, to: target)
+        return target
+    }
+
+    private func authorizeView(_ build: Build) throws {
+        guard let project = try store.project(id: build.projectId) else { throw FactoryError.notFound("project of build \(build.number) is gone") }
+        try authorize(.viewBuild, in: project)
+    }
+
+    // MARK: Recovery
+
+    /// Builds whose runner process is gone (killed, machine rebooted) are marked interrupted; whatever their
+    /// commands left running is ended. Their logs and metrics are kept up to the last committed batch.
+    public func recoverInterruptedBuilds() throws -> [Build] {
+        let candidates = try store.builds(project: nil, statuses: [.running, .queued], limit: 10_000)
+        var recovered: [Build] = []
+        for build in candidates {
+            guard let pid = build.runnerPid else { continue }
+            if ProcessLiveness.isAlive(pid: Int32(pid), startTicks: build.runnerStartTicks) { continue }
+            let steps = try store.steps(of: build.id!)
+            for step in steps where step.status == .running {
+                if let group = step.processGroup, group > 1 { kill(-Int32(group), SIGKILL) }
+            }
+            let now = Date()
+            let reason = "interrupted: the process running the build (pid \(pid)) ended before the build finished"
+            try store.pool.write { db in
+                try db.execute(sql: """
+                    UPDATE build SET status = 'interrupted', finishedAt = max(?, coalesce(startedAt, ?)), failureReason = ?
+                    WHERE id = ? AND status IN ('queued','running')
+                    """, arguments: [now, now, reason, build.id!.rawValue])
+                try db.execute(sql: "UPDATE step SET status = 'interrupted', finishedAt = ? WHERE buildId = ? AND status = 'running'",
+                               arguments: [now, build.id!.rawValue])
+                try db.execute(sql: "UPDATE step SET status = 'skipped' WHERE buildId = ? AND status = 'pending'",
+                               arguments: [build.id!.rawValue])
+                try ActivityEvent(id: nil, tenantId: user.tenantId, projectId: build.projectId, userId: build.startedBy,
+                                  buildId: build.id, kind: "build.interrupted", message: "build \(build.number) \(build.name) interrupted",
+                                  createdAt: now).insert(db)
+            }
+            if let b = try store.build(id: build.id!) { recovered.append(b) }
+        }
+        if !recovered.isEmpty {
+            let live = try store.builds(project: nil, statuses: [.running, .queued], limit: 10_000)
+            BuildCgroup.removeStale(except: Set(live.map { "build-\($0.id!.rawValue)" }), capabilities: store.limitCapabilities())
+        }
+        return recovered
+    }
+}

@@ -1,0 +1,147 @@
+import GRDB
+
+/// The schema, only ever changed through the migrator. Constraints live in SQLite, not in Swift.
+enum Schema {
+    static let methods = "'docker','buildx','kaniko','packer','nix','shell'"
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-core") { db in
+            try db.execute(sql: """
+                CREATE TABLE tenant (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL UNIQUE CHECK (length(name) > 0),
+                    createdAt DATETIME NOT NULL
+                );
+                CREATE TABLE user (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    tenantId INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                    login TEXT NOT NULL UNIQUE CHECK (length(login) > 0),
+                    uid INTEGER,
+                    displayName TEXT NOT NULL,
+                    email TEXT,
+                    createdAt DATETIME NOT NULL,
+                    lastActiveAt DATETIME NOT NULL
+                );
+                CREATE TABLE project (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    tenantId INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
+                    description TEXT NOT NULL DEFAULT '',
+                    readme TEXT NOT NULL DEFAULT '',
+                    defaultMethod TEXT NOT NULL CHECK (defaultMethod IN (\(methods))),
+                    allowedMethods TEXT NOT NULL CHECK (length(allowedMethods) > 0),
+                    defaultCpus REAL CHECK (defaultCpus IS NULL OR defaultCpus > 0),
+                    defaultMemoryBytes INTEGER CHECK (defaultMemoryBytes IS NULL OR defaultMemoryBytes > 0),
+                    defaultTimeoutSeconds INTEGER CHECK (defaultTimeoutSeconds IS NULL OR defaultTimeoutSeconds > 0),
+                    installerCommand TEXT,
+                    createdAt DATETIME NOT NULL,
+                    UNIQUE (tenantId, name)
+                );
+                CREATE TABLE membership (
+                    projectId INTEGER NOT NULL REFERENCES project(id) ON DELETE CASCADE,
+                    userId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                    role TEXT NOT NULL CHECK (role IN ('owner','admin','member','viewer')),
+                    createdAt DATETIME NOT NULL,
+                    PRIMARY KEY (projectId, userId)
+                );
+                CREATE INDEX membership_user ON membership(userId);
+                CREATE TABLE template (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    projectId INTEGER NOT NULL REFERENCES project(id) ON DELETE CASCADE,
+                    scope TEXT NOT NULL CHECK (scope IN ('example','team','saved')),
+                    ownerId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
+                    description TEXT NOT NULL DEFAULT '',
+                    method TEXT NOT NULL CHECK (method IN (\(methods),'default')),
+                    manifest TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                CREATE UNIQUE INDEX template_shared_name ON template(projectId, name) WHERE scope != 'saved';
+                CREATE UNIQUE INDEX template_saved_name ON template(projectId, ownerId, name) WHERE scope = 'saved';
+                CREATE TABLE build (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    projectId INTEGER NOT NULL REFERENCES project(id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL CHECK (number > 0),
+                    name TEXT NOT NULL,
+                    method TEXT NOT NULL CHECK (method IN (\(methods))),
+                    manifest TEXT NOT NULL,
+                    manifestSha256 TEXT NOT NULL CHECK (length(manifestSha256) = 64),
+                    templateId INTEGER REFERENCES template(id) ON DELETE SET NULL,
+                    status TEXT NOT NULL CHECK (status IN ('queued','running','succeeded','failed','cancelled','interrupted')),
+                    startedBy INTEGER NOT NULL REFERENCES user(id),
+                    createdAt DATETIME NOT NULL,
+                    startedAt DATETIME,
+                    finishedAt DATETIME,
+                    failureReason TEXT,
+                    timedOut BOOLEAN NOT NULL DEFAULT 0,
+                    cancelRequested BOOLEAN NOT NULL DEFAULT 0,
+                    runnerPid INTEGER,
+                    runnerStartTicks INTEGER,
+                    logLines INTEGER NOT NULL DEFAULT 0 CHECK (logLines >= 0),
+                    errorLines INTEGER NOT NULL DEFAULT 0,
+                    warnLines INTEGER NOT NULL DEFAULT 0,
+                    limitPlan TEXT,
+                    UNIQUE (projectId, number),
+                    CHECK (finishedAt IS NULL OR startedAt IS NULL OR finishedAt >= startedAt),
+                    CHECK ((status IN ('queued','running')) = (finishedAt IS NULL))
+                );
+                CREATE INDEX build_status ON build(status);
+                CREATE INDEX build_manifest ON build(projectId, manifestSha256);
+                CREATE TABLE step (
+                    buildId INTEGER NOT NULL REFERENCES build(id) ON DELETE CASCADE,
+                    idx INTEGER NOT NULL CHECK (idx >= 0),
+                    name TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('pending','running','succeeded','failed','cancelled','skipped','interrupted')),
+                    startedAt DATETIME,
+                    finishedAt DATETIME,
+                    exitCode INTEGER,
+                    processGroup INTEGER,
+                    firstLine INTEGER,
+                    lineCount INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (buildId, idx)
+                );
+                CREATE TABLE metricSample (
+                    buildId INTEGER NOT NULL REFERENCES build(id) ON DELETE CASCADE,
+                    timeMs INTEGER NOT NULL,
+                    cpuPercent REAL NOT NULL CHECK (cpuPercent >= 0),
+                    memoryBytes INTEGER NOT NULL CHECK (memoryBytes >= 0),
+                    diskReadBytesPerSec REAL NOT NULL,
+                    diskWriteBytesPerSec REAL NOT NULL,
+                    netReceiveBytesPerSec REAL NOT NULL,
+                    netTransmitBytesPerSec REAL NOT NULL,
+                    processCount INTEGER NOT NULL,
+                    PRIMARY KEY (buildId, timeMs)
+                ) WITHOUT ROWID;
+                CREATE TABLE artifact (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    buildId INTEGER NOT NULL REFERENCES build(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    sourcePath TEXT NOT NULL,
+                    storedPath TEXT NOT NULL,
+                    size INTEGER NOT NULL CHECK (size >= 0),
+                    type TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('ready','failed')),
+                    createdAt DATETIME NOT NULL,
+                    UNIQUE (buildId, name)
+                );
+                CREATE TABLE activity (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    tenantId INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                    projectId INTEGER REFERENCES project(id) ON DELETE CASCADE,
+                    userId INTEGER REFERENCES user(id) ON DELETE SET NULL,
+                    buildId INTEGER REFERENCES build(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL,
+                    message TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL
+                );
+                CREATE INDEX activity_project ON activity(projectId, createdAt);
+                """)
+        }
+        return migrator
+    }
+
+    static var latestVersion: String { "v1-core" }
+}

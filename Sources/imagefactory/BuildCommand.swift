@@ -1,0 +1,247 @@
+import ArgumentParser
+import Foundation
+import ImageFactoryCore
+
+struct BuildCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build", abstract: "Write, check, start, watch and cancel builds.",
+        subcommands: [New.self, Validate.self, DryRun.self, Start.self, List.self, Show.self, Logs.self, Cancel.self, RunWorker.self])
+
+    struct New: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a new manifest to edit, from a template (or the example of a method).")
+        @OptionGroup var project: ProjectOption
+        @Option(help: "Template to start from (see `imagefactory template list`).") var template: String?
+        @Option(help: "Build method, when no template is given: its example template is used.") var method: String?
+        @Flag(help: "Overwrite FILE if it exists.") var force = false
+        @Argument(help: "Where to write the manifest (default: TEMPLATE.yaml; `-` for standard output).") var file: String?
+
+        func run() async throws {
+            try await withService { service in
+                let p = try service.project(project.project)
+                let chosen: Template
+                if let template {
+                    chosen = try service.template(named: template, in: p)
+                } else {
+                    let wanted = try method.map { name -> BuildMethod in
+                        guard let m = BuildMethod(rawValue: name) else {
+                            throw FactoryError.invalidInput("unknown method `\(name)`: use one of \(BuildMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+                        }
+                        return m
+                    } ?? p.defaultMethod
+                    guard let example = try service.templates(in: p).first(where: { $0.method == wanted && $0.scope == .example })
+                            ?? service.templates(in: p).first(where: { $0.method == wanted }) else {
+                        throw FactoryError.notFound("project `\(p.name)` has no template for method `\(wanted.rawValue)`; pass --template NAME")
+                    }
+                    chosen = example
+                }
+                let target = file ?? "\(chosen.name).yaml"
+                if target == "-" {
+                    print(chosen.manifest, terminator: "")
+                    return
+                }
+                if FileManager.default.fileExists(atPath: target), !force {
+                    throw FactoryError.conflict("\(target) already exists: pass --force to overwrite it")
+                }
+                do {
+                    try chosen.manifest.write(toFile: target, atomically: true, encoding: .utf8)
+                } catch {
+                    throw FactoryError.invalidInput("cannot write \(target): \(error.localizedDescription)")
+                }
+                print("wrote \(target) from template \(chosen.name) (\(chosen.method.rawValue)); edit it, then:")
+                print("  imagefactory build validate \(target)")
+                print("  imagefactory build start \(target) --wait")
+            }
+        }
+    }
+
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a manifest: errors and warnings with file:line:column.",
+            discussion: "Exit status: 0 valid; 1 only warnings and --strict; 2 invalid.")
+        @OptionGroup var project: ProjectOption
+        @Argument(help: "Manifest file (`-` for standard input).") var file: String
+        @Flag(help: "Treat warnings as failure (exit status 1).") var strict = false
+
+        func run() async throws {
+            try await withService { service in
+                let text = try readManifestFile(file)
+                let check = try service.validate(text: text, file: file, in: try service.project(project.project))
+                DiagnosticPrinter.print(check.diagnostics, file: file)
+                if !check.isValid { throw ExitCode(2) }
+                if strict && !check.warnings.isEmpty { throw ExitCode(1) }
+                print("\(file): valid" + (check.warnings.isEmpty ? "" : " with \(check.warnings.count) warning(s)")
+                      + (check.manifest.map { " (\($0.method.rawValue) build `\($0.name)`)" } ?? ""))
+            }
+        }
+    }
+
+    struct DryRun: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "dry-run",
+            abstract: "Show the plan: each step's exact commands and files, the limits and how they are enforced, the warnings.")
+        @OptionGroup var project: ProjectOption
+        @Argument(help: "Manifest file.") var file: String
+
+        func run() async throws {
+            try await withService { service in
+                let text = try readManifestFile(file)
+                let dry = try service.dryRun(text: text, file: file, in: try service.project(project.project))
+                DiagnosticPrinter.print(dry.check.diagnostics, file: file)
+                guard dry.check.isValid else { throw ExitCode(2) }
+                if let blocker = dry.blocker {
+                    Style.stderr.printError(blocker)
+                    throw ExitCode(2)
+                }
+                PlanPrinter.print(dry.plan!, limits: dry.limits!, style: .stdout)
+            }
+        }
+    }
+
+    struct Start: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start a build from a manifest. It runs in the background and outlives this command.",
+            discussion: "With --wait, follows the build and exits 0 when it succeeds, 1 when it fails, is cancelled or interrupted. Ctrl-C stops waiting; the build goes on.")
+        @OptionGroup var project: ProjectOption
+        @Argument(help: "Manifest file (`-` for standard input).") var file: String
+        @Flag(help: "Follow the build until it ends, streaming its log.") var wait = false
+        @Flag(help: "With --wait: print only step changes, not the log.") var quiet = false
+
+        func run() async throws {
+            try await withService { service in
+                let text = try readManifestFile(file)
+                let p = try service.project(project.project)
+                let check = try service.validate(text: text, file: file, in: p)
+                DiagnosticPrinter.print(check.warnings, file: file)
+                let build = try service.startBuild(text: text, file: file == "-" ? nil : file, in: p)
+                _ = try service.launchRunner(for: build, executable: currentExecutable())
+                print("build \(p.name)\(build.number) \(build.name) queued  /projects/\(p.id!)/builds/\(build.number.rawValue)")
+                guard wait else {
+                    print("follow it: imagefactory build logs \(p.name)\(build.number) --follow")
+                    return
+                }
+                let final = try await BuildFollower(service: service, style: .stdout, showLog: !quiet).follow(build)
+                if final.status != .succeeded { throw ExitCode(1) }
+            }
+        }
+    }
+
+    struct RunWorker: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "run", abstract: "Run a queued build in this process (used by `build start`).", shouldDisplay: false)
+        @Option(name: .customLong("build-id"), help: "Internal build id.") var buildID: Int64
+
+        func run() async throws {
+            // A runner must survive its terminal going away.
+            signal(SIGHUP, SIG_IGN)
+            signal(SIGPIPE, SIG_IGN)
+            try await withService { service in
+                let build = try await service.runBuild(BuildID(rawValue: buildID))
+                if build.status != .succeeded { throw ExitCode(1) }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List recent builds (all your projects unless -p is given).")
+        @OptionGroup var project: ProjectOption
+        @Option(help: "How many builds to list.") var limit: Int = 20
+
+        func run() async throws {
+            try await withService { service in
+                let style = Style.stdout
+                let p = try project.project.map { try service.project($0) }
+                let builds = try service.builds(in: p, limit: limit)
+                let names = Dictionary(uniqueKeysWithValues: try service.projects().map { ($0.project.id!, $0.project.name) })
+                let rows = builds.map { b in
+                    ["\(names[b.projectId] ?? "?")\(b.number)", style.status(b.status), b.name, b.method.rawValue,
+                     Format.age(b.createdAt), Format.duration(b.duration)]
+                }
+                if rows.isEmpty { print("no builds yet: imagefactory build start FILE"); return }
+                print(Format.table(rows, header: ["BUILD", "STATUS", "NAME", "METHOD", "CREATED", "DURATION"], style: style))
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a build: status, steps, failure reason with the failing step's last lines, metrics, limits, artifacts.")
+        @OptionGroup var project: ProjectOption
+        @Argument(help: "Build: 7, #7, PROJECT#7 or a /projects/ID/builds/7 link.") var build: String
+
+        func run() async throws {
+            try await withService { service in
+                let (b, p) = try service.resolve(try parseReference(build), defaultProject: project.project)
+                try BuildPrinter(service: service, style: .stdout).show(b, project: p)
+            }
+        }
+    }
+
+    struct Logs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a build's log, coloured by level on a terminal.")
+        @OptionGroup var project: ProjectOption
+        @Argument(help: "Build reference.") var build: String
+        @Flag(name: [.short, .long], help: "Keep printing new lines until the build ends.") var follow = false
+        @Option(help: "Only lines of this level or above: info, warn, error.") var level: String?
+        @Option(help: "Only lines containing this text.") var grep: String?
+        @Flag(name: [.short, .customLong("ignore-case")], help: "Case-insensitive --grep (ASCII letters).") var ignoreCase = false
+        @Option(help: "Only lines of step N (1-based, as `build show` numbers them).") var step: Int?
+        @Flag(help: "Prefix each line with its time since the build started.") var timestamps = false
+        @Option(help: "Print only the last N matching lines.") var tail: Int?
+
+        func validate() throws {
+            if let level, LogLevel(name: level) == nil {
+                throw ValidationError("--level must be info, warn or error, not `\(level)`")
+            }
+            if let step, step < 1 { throw ValidationError("--step counts from 1") }
+        }
+
+        func run() async throws {
+            try await withService { service in
+                let (b, _) = try service.resolve(try parseReference(build), defaultProject: project.project)
+                let steps = try service.steps(of: b)
+                if let step, step > steps.count {
+                    throw FactoryError.invalidInput("build \(b.number) has \(steps.count) steps; --step \(step) does not exist")
+                }
+                let filter = LogFilter(minimum: level.flatMap(LogLevel.init(name:)), grep: grep, ignoreCase: ignoreCase,
+                                       step: step.map { UInt16($0 - 1) })
+                let printer = LogPrinter(style: .stdout, timestamps: timestamps, filter: filter)
+                var printed = try printer.printCommitted(service: service, build: b, from: 0, tail: tail)
+                guard follow else { return }
+                for try await event in try service.events(for: b) {
+                    if case .logAppended = event, let fresh = try service.store.build(id: b.id!) {
+                        printed = try printer.printCommitted(service: service, build: fresh, from: printed, tail: nil)
+                    }
+                }
+                if let fresh = try service.store.build(id: b.id!) {
+                    _ = try printer.printCommitted(service: service, build: fresh, from: printed, tail: nil)
+                }
+            }
+        }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel a build: SIGTERM to all its processes, SIGKILL after a grace period.")
+        @OptionGroup var project: ProjectOption
+        @Argument(help: "Build reference.") var build: String
+        @Flag(help: "Wait until the build has stopped.") var wait = false
+
+        func run() async throws {
+            try await withService { service in
+                let b = try service.cancelBuild(try parseReference(build), defaultProject: project.project)
+                print(b.status == .cancelled ? "build \(b.number) cancelled" : "cancel requested for build \(b.number)")
+                guard wait, !b.status.isFinished else { return }
+                for try await event in try service.events(for: b) {
+                    if case .status(let s) = event, s.status.isFinished {
+                        print("build \(s.number) \(s.status.rawValue)")
+                    }
+                }
+            }
+        }
+    }
+}
+
+func currentExecutable() -> String {
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+}

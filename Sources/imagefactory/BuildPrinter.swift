@@ -1,0 +1,132 @@
+import Foundation
+import ImageFactoryCore
+
+/// `build show`: the build page in text. When a build failed, the failing step's last lines come first.
+struct BuildPrinter {
+    let service: FactoryService
+    let style: Style
+
+    func show(_ build: Build, project: Project) throws {
+        let steps = try service.steps(of: build)
+        let users = try service.store.users(ids: [build.startedBy])
+        print(style.bold("Build \(build.number) - \(project.name)") + "  " + style.dim("/projects/\(project.id!)/builds/\(build.number.rawValue)"))
+        if build.status == .failed || build.status == .interrupted, let reason = build.failureReason {
+            print("")
+            print(style.red("✗ \(reason)"))
+            if let failed = steps.first(where: { $0.status == .failed || $0.status == .interrupted }) {
+                try printLastLines(of: failed, build: build, count: 12)
+            }
+        }
+        print("")
+        let estimate = try service.estimatedDuration(of: build)
+        print("status:      \(style.status(build.status))\(build.timedOut ? style.red(" (timed out)") : "")")
+        print("name:        \(build.name)")
+        print("method:      \(build.method.rawValue)")
+        print("started by:  \(users[build.startedBy]?.login ?? "?")")
+        print("created:     \(Format.timestamp.string(from: build.createdAt))")
+        if let s = build.startedAt { print("started:     \(Format.timestamp.string(from: s))") }
+        if let f = build.finishedAt { print("finished:    \(Format.timestamp.string(from: f))") }
+        print("duration:    \(Format.duration(build.duration))\(estimate.map { "  (estimate \(Format.duration($0)) from earlier successful runs)" } ?? "")")
+        if build.status == .cancelled, let reason = build.failureReason { print("reason:      \(reason)") }
+        print("manifest:    sha256 \(build.manifestSha256.prefix(16))")
+        print("log:         \(build.logLines) lines, \(build.errorLines) errors, \(build.warnLines) warnings")
+        let done = steps.filter { $0.status == .succeeded }.count
+        print("progress:    \(steps.isEmpty ? 0 : done * 100 / steps.count)% (\(done)/\(steps.count) steps)")
+
+        print("")
+        print(style.bold("Steps"))
+        for (i, step) in steps.enumerated() {
+            let exit = step.exitCode.map { " exit \($0)" } ?? ""
+            print("  \(style.step(step.status)) \(i + 1). \(step.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(step.status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(Format.duration(step.duration))\(exit)  \(style.dim("\(step.lineCount) lines"))")
+        }
+
+        let samples = try service.metrics(of: build)
+        print("")
+        print(style.bold("Metrics") + style.dim("  (\(samples.count) samples; network is host-wide)"))
+        if samples.isEmpty {
+            print("  no samples")
+        } else {
+            let s = MetricSummary.summarize(samples.map(\.sample))
+            print("  cpu        peak \(String(format: "%.0f%%", s.peakCpuPercent))  mean \(String(format: "%.0f%%", s.meanCpuPercent))  (100% = one core)")
+            print("  memory     peak \(ByteCount(bytes: s.peakMemoryBytes))  mean \(ByteCount(bytes: Int64(s.meanMemoryBytes)))")
+            print("  disk read  peak \(rate(s.peakDiskReadBytesPerSec))  mean \(rate(s.meanDiskReadBytesPerSec))")
+            print("  disk write peak \(rate(s.peakDiskWriteBytesPerSec))  mean \(rate(s.meanDiskWriteBytesPerSec))")
+            print("  net rx     peak \(rate(s.peakNetReceiveBytesPerSec))  mean \(rate(s.meanNetReceiveBytesPerSec))  (host-wide)")
+            print("  net tx     peak \(rate(s.peakNetTransmitBytesPerSec))  mean \(rate(s.meanNetTransmitBytesPerSec))  (host-wide)")
+        }
+
+        if let plan = build.limitPlan, !plan.isEmpty {
+            print("")
+            print(style.bold("Limits"))
+            for line in plan.split(separator: "\n") { print("  - \(line)") }
+        }
+
+        let artifacts = try service.artifacts(of: build)
+        print("")
+        print(style.bold("Artifacts"))
+        if artifacts.isEmpty { print("  none") }
+        for a in artifacts {
+            print("  📦 \(a.name)  \(ByteCount(bytes: a.size))  \(a.type)  \(a.status.rawValue)  sha256 \(a.sha256.prefix(12))")
+        }
+    }
+
+    func rate(_ bytesPerSec: Double) -> String { "\(ByteCount(bytes: Int64(bytesPerSec.rounded())))/s" }
+
+    func printLastLines(of step: Step, build: Build, count: Int) throws {
+        guard let reader = try service.logReader(for: build) else { return }
+        let printer = LogPrinter(style: style, timestamps: false, filter: LogFilter(ignoreCase: false))
+        let lines = try reader.lastLines(count, step: UInt16(step.idx), levels: nil)
+        guard !lines.isEmpty else { return }
+        print(style.dim("  last lines of step \(step.idx + 1) (\(step.name)):"))
+        for line in lines { print("  │ " + printer.format(line)) }
+    }
+}
+
+extension MetricRow {
+    var sample: MetricSample {
+        MetricSample(timeMs: timeMs, cpuPercent: cpuPercent, memoryBytes: memoryBytes,
+                     diskReadBytesPerSec: diskReadBytesPerSec, diskWriteBytesPerSec: diskWriteBytesPerSec,
+                     netReceiveBytesPerSec: netReceiveBytesPerSec, netTransmitBytesPerSec: netTransmitBytesPerSec,
+                     processCount: processCount)
+    }
+}
+
+/// What `imagefactory` with no subcommand prints: the start of the day in one screen.
+struct SummaryPrinter {
+    let service: FactoryService
+    let style: Style
+
+    func print() throws {
+        let u = service.user
+        Swift.print(style.bold("Welcome back, \(u.displayName)") + style.dim("  (\(u.login), data in \(service.store.directory.root.path))"))
+        let builds = try service.builds(in: nil, limit: 8)
+        let projects = Dictionary(uniqueKeysWithValues: try service.projects().map { ($0.project.id!, $0.project.name) })
+        Swift.print("")
+        if let last = builds.first {
+            Swift.print("Last build: \(projects[last.projectId] ?? "?")\(last.number) \(last.name) \(style.status(last.status)) \(Format.age(last.createdAt))")
+        }
+        Swift.print(style.bold("Recent builds"))
+        if builds.isEmpty { Swift.print("  none yet. Try: imagefactory build new --template shell-hello && imagefactory build start shell-hello.yaml --wait") }
+        for b in builds {
+            Swift.print("  \(style.status(b.status))  \(projects[b.projectId] ?? "?")\(b.number)  \(b.name)  \(Format.age(b.createdAt))  \(Format.duration(b.duration))")
+        }
+        let active = builds.filter { !$0.status.isFinished }
+        if !active.isEmpty {
+            Swift.print("")
+            Swift.print(style.bold("Queued and running"))
+            for b in active { Swift.print("  \(style.status(b.status))  \(projects[b.projectId] ?? "?")\(b.number)  \(b.name)") }
+        }
+        Swift.print("")
+        Swift.print(style.bold("Ready artifacts"))
+        var any = false
+        for b in builds where b.status == .succeeded {
+            for a in try service.artifacts(of: b) {
+                any = true
+                Swift.print("  📦 \(a.name)  \(ByteCount(bytes: a.size))  \(style.dim("\(projects[b.projectId] ?? "?")\(b.number)"))")
+            }
+        }
+        if !any { Swift.print("  none") }
+        Swift.print("")
+        Swift.print(style.dim("Projects: \(projects.values.sorted().joined(separator: ", "))   ·   imagefactory --help for every command"))
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import ImageFactoryCore
+
+struct DoctorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor", abstract: "Check the data directory, the database, the build tools and which resource limits work here.")
+
+    func run() async throws {
+        try await withService { service in
+            let style = Style.stdout
+            let r = try await service.doctor()
+            print(style.bold("Image Factory doctor"))
+            print("user:            \(r.user)")
+            print("data directory:  \(r.dataDirectory)")
+            print("database:        \(r.databasePath)")
+            print("schema version:  \(r.schemaVersion)")
+            print("integrity:       \(r.integrity)")
+            print("host:            \(r.host)")
+            print("")
+            print(style.bold("Build tools"))
+            let rows = r.tools.map { t in
+                [t.name, t.path == nil ? style.yellow("missing") : style.green("found"), t.version ?? "-", t.purpose, t.status]
+            }
+            print(Format.table(rows, header: ["TOOL", "", "VERSION", "FOR", "STATUS"], style: style))
+            print("")
+            print(style.bold("Resource limits"))
+            for line in r.limits { print("  \(line)") }
+        }
+    }
+}

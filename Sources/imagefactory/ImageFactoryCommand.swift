@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import ImageFactoryCore
+
+@main
+struct ImageFactoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "imagefactory",
+        abstract: "Write build manifests, run container and VM image builds, watch them, and get their artifacts.",
+        discussion: """
+            With no subcommand, prints the start-of-day summary: your projects, recent builds and ready artifacts.
+            Data lives in $IMAGEFACTORY_HOME, else $XDG_DATA_HOME/imagefactory, else ~/.local/share/imagefactory.
+
+            Exit status: 0 success; 1 the build failed, was cancelled or interrupted (or warnings with --strict);
+            2 invalid input or manifest; 3 not found; 4 permission denied; 5 conflict (e.g. already finished);
+            64 bad command line; 70 internal or storage error; 130 interrupted (Ctrl-C) while waiting.
+            """,
+        version: "0.1.0",
+        subcommands: [ProjectCommand.self, TemplateCommand.self, BuildCommand.self, ArtifactCommand.self, DoctorCommand.self]
+    )
+
+    func run() async throws {
+        try await withService { service in
+            try SummaryPrinter(service: service, style: Style.stdout).print()
+        }
+    }
+}
+
+/// Opens the service as the OS user and turns its errors into messages and exit codes.
+func withService(_ body: (FactoryService) async throws -> Void) async throws {
+    do {
+        let service = try FactoryService.open()
+        try await body(service)
+    } catch let error as FactoryError {
+        Style.stderr.printError(error.description)
+        throw ExitCode(error.exitCode)
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as CleanExit {
+        throw error
+    } catch {
+        Style.stderr.printError("\(error)")
+        throw ExitCode(70)
+    }
+}
+
+/// Reads a manifest file, with a clear message when it is missing or unreadable.
+func readManifestFile(_ path: String) throws -> String {
+    if path == "-" {
+        let data = FileHandle.standardInput.readDataToEndOfFile()
+        return String(decoding: data, as: UTF8.self)
+    }
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+        throw FactoryError.notFound("manifest file \(path) does not exist")
+    }
+    guard !isDir.boolValue else { throw FactoryError.invalidInput("\(path) is a directory, not a manifest file") }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw FactoryError.invalidInput("cannot read manifest file \(path)")
+    }
+    return String(decoding: data, as: UTF8.self)
+}
+
+struct ProjectOption: ParsableArguments {
+    @Option(name: [.short, .customLong("project")], help: "Project name (default: your only project, else `examples`).")
+    var project: String?
+}

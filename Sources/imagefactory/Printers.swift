@@ -1,0 +1,181 @@
+import ArgumentParser
+import Foundation
+import ImageFactoryCore
+
+enum DiagnosticPrinter {
+    static func print(_ diagnostics: [ManifestDiagnostic], file: String) {
+        let style = Style.stderr
+        for var d in diagnostics {
+            if d.file == nil { d.file = file }
+            let text = d.description
+            let colored = d.severity == .error
+                ? text.replacingOccurrences(of: "error:", with: style.paint("error:", "1;31"))
+                : text.replacingOccurrences(of: "warning:", with: style.paint("warning:", "1;33"))
+            FileHandle.standardError.write(Data((colored + "\n").utf8))
+        }
+    }
+}
+
+enum PlanPrinter {
+    static func print(_ plan: BuildPlan, limits: LimitPlan, style: Style) {
+        Swift.print(style.bold("Plan for `\(plan.manifest.name)` (method \(plan.method.rawValue))"))
+        for (i, step) in plan.steps.enumerated() {
+            Swift.print("")
+            Swift.print(style.bold("Step \(i + 1)/\(plan.steps.count): \(step.name)"))
+            for d in step.details { Swift.print("  - \(d)") }
+            for c in step.commands {
+                Swift.print("  $ " + c.argv.map(shellWord).joined(separator: " "))
+            }
+            for f in step.files {
+                Swift.print("  file \(f.path):")
+                for line in f.contents.split(separator: "\n", omittingEmptySubsequences: false) { Swift.print("    | \(line)") }
+            }
+        }
+        Swift.print("")
+        Swift.print(style.bold("Limits"))
+        for s in limits.sentences { Swift.print("  - \(s)") }
+        if let timeout = plan.timeout {
+            Swift.print("  - timeout \(DurationParser.format(timeout)): enforced by the runner (SIGTERM to every process of the build, SIGKILL 5s later)")
+        } else {
+            Swift.print("  - no timeout")
+        }
+        if !plan.warnings.isEmpty {
+            Swift.print("")
+            Swift.print(style.bold("Warnings"))
+            for w in plan.warnings { Swift.print("  - \(w.location.map { "\($0.line):\($0.column): " } ?? "")\(w.message)") }
+        }
+    }
+
+    static func shellWord(_ s: String) -> String {
+        if !s.isEmpty, s.allSatisfy({ $0.isLetter || $0.isNumber || "-_./:=+@".contains($0) }) { return s }
+        return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
+
+struct LogFilter {
+    var minimum: LogLevel?
+    var grep: String?
+    var ignoreCase: Bool
+    var step: UInt16?
+
+    var levels: Set<LogLevel>? { minimum.map { m in Set(LogLevel.allCases.filter { $0 >= m }) } }
+}
+
+/// Prints committed log lines in pages, never the whole log in memory.
+struct LogPrinter {
+    let style: Style
+    let timestamps: Bool
+    let filter: LogFilter
+
+    /// Prints lines from sequence `from` up to the build's committed count; returns where it stopped.
+    func printCommitted(service: FactoryService, build: Build, from: Int, tail: Int?) throws -> Int {
+        guard let reader = try service.logReader(for: build) else { return from }
+        let end = reader.lineCount
+        guard from < end else { return from }
+        var selected: [Int] = []
+        let page = 4096
+        var out = ""
+        func emit(_ seqs: [Int]) throws {
+            guard !seqs.isEmpty else { return }
+            // Read contiguous runs in one call.
+            var runStart = seqs[0]
+            var prev = seqs[0]
+            var runs: [Range<Int>] = []
+            for s in seqs.dropFirst() {
+                if s != prev + 1 { runs.append(runStart..<(prev + 1)); runStart = s }
+                prev = s
+            }
+            runs.append(runStart..<(prev + 1))
+            for r in runs {
+                for line in try reader.lines(r) { out += format(line) + "\n" }
+                if out.utf8.count > 1 << 16 { FileHandle.standardOutput.write(Data(out.utf8)); out = "" }
+            }
+        }
+        let needsSearch = filter.grep != nil || filter.levels != nil || filter.step != nil
+        var cursor = from
+        while cursor < end {
+            if needsSearch {
+                let hits: [Int]
+                if let grep = filter.grep {
+                    hits = try reader.search(grep, caseInsensitive: filter.ignoreCase, levels: filter.levels, step: filter.step,
+                                             from: cursor, limit: page)
+                } else {
+                    hits = reader.filter(levels: filter.levels, step: filter.step, from: cursor, limit: page)
+                }
+                let inRange = hits.filter { $0 < end }
+                if tail != nil { selected.append(contentsOf: inRange) } else { try emit(inRange) }
+                if hits.count < page || inRange.count < hits.count { break }
+                cursor = hits.last! + 1
+            } else {
+                let upper = min(end, cursor + page)
+                if tail != nil { selected.append(contentsOf: cursor..<upper) } else { try emit(Array(cursor..<upper)) }
+                cursor = upper
+            }
+            if let tail, selected.count > tail * 2 { selected.removeFirst(selected.count - tail) }
+        }
+        if let tail { try emit(Array(selected.suffix(tail))) }
+        FileHandle.standardOutput.write(Data(out.utf8))
+        return end
+    }
+
+    func format(_ line: LogLine) -> String {
+        var prefix = ""
+        if timestamps {
+            let ms = Int(line.timeMs)
+            prefix = style.dim(String(format: "%02d:%02d.%03d ", ms / 60000, (ms / 1000) % 60, ms % 1000))
+        }
+        if line.stream == .system { return prefix + style.cyan(line.text) }
+        if style.colors {
+            // Lines that carry their own colours keep them; others are coloured by level.
+            if line.display != line.text { return prefix + line.display + "\u{1B}[0m" }
+            return prefix + style.level(line.level, line.text)
+        }
+        return prefix + line.text
+    }
+}
+
+/// Follows a build until it ends: step changes and (optionally) the log.
+struct BuildFollower {
+    let service: FactoryService
+    let style: Style
+    let showLog: Bool
+
+    func follow(_ build: Build) async throws -> Build {
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .main)
+        signal(SIGINT, SIG_IGN)
+        interrupt.setEventHandler {
+            FileHandle.standardError.write(Data("\nstopped waiting; build \(build.number) goes on. Cancel it with: imagefactory build cancel \(build.number)\n".utf8))
+            Foundation.exit(130)
+        }
+        interrupt.resume()
+        let printer = LogPrinter(style: style, timestamps: false, filter: LogFilter(ignoreCase: false))
+        var printed = 0
+        var last = build
+        var stepNames: [Int: String] = [:]
+        for try await event in try service.events(for: build) {
+            switch event {
+            case .status(let b):
+                last = b
+            case .step(let s):
+                stepNames[s.idx] = s.name
+                if !showLog, s.status != .pending {
+                    print("\(style.step(s.status)) \(s.name) \(s.status.rawValue) \(s.duration.map { Format.duration($0) } ?? "")")
+                }
+            case .logAppended:
+                if showLog, let fresh = try service.store.build(id: build.id!) {
+                    printed = try printer.printCommitted(service: service, build: fresh, from: printed, tail: nil)
+                }
+            case .metric, .artifact:
+                break
+            }
+        }
+        if showLog { _ = try printer.printCommitted(service: service, build: last, from: printed, tail: nil) }
+        print("")
+        print("build \(last.number) \(style.status(last.status)) in \(Format.duration(last.duration))")
+        if let reason = last.failureReason, last.status != .succeeded { print(style.red(reason)) }
+        for a in try service.artifacts(of: last) {
+            print("📦 \(a.name)  \(ByteCount(bytes: a.size))  sha256 \(a.sha256.prefix(12))")
+        }
+        return last
+    }
+}
