@@ -18,7 +18,7 @@ struct BuildPrinter {
             }
         }
         print("")
-        let estimate = try service.estimatedDuration(of: build)
+        let estimate = build.status.isFinished ? nil : try service.estimatedDuration(of: build)
         print("status:      \(style.status(build.status))\(build.timedOut ? style.red(" (timed out)") : "")")
         print("name:        \(build.name)")
         print("method:      \(build.method.rawValue)")
@@ -26,7 +26,7 @@ struct BuildPrinter {
         print("created:     \(Format.timestamp.string(from: build.createdAt))")
         if let s = build.startedAt { print("started:     \(Format.timestamp.string(from: s))") }
         if let f = build.finishedAt { print("finished:    \(Format.timestamp.string(from: f))") }
-        print("duration:    \(Format.duration(build.duration))\(estimate.map { "  (estimate \(Format.duration($0)) from earlier successful runs)" } ?? "")")
+        print("duration:    \(Format.duration(build.duration))\(estimate.map { " of about \(Format.duration($0)) (mean of earlier successful runs)" } ?? "")")
         if build.status == .cancelled, let reason = build.failureReason { print("reason:      \(reason)") }
         print("manifest:    sha256 \(build.manifestSha256.prefix(16))")
         print("log:         \(build.logLines) lines, \(build.errorLines) errors, \(build.warnLines) warnings")
@@ -44,7 +44,7 @@ struct BuildPrinter {
         print("")
         print(style.bold("Metrics") + style.dim("  (\(samples.count) samples; network is host-wide)"))
         if samples.isEmpty {
-            print("  no samples")
+            print(build.status.isFinished ? "  none: the build ended before the first sample" : "  none yet")
         } else {
             let s = MetricSummary.summarize(samples.map(\.sample))
             print("  cpu        peak \(String(format: "%.0f%%", s.peakCpuPercent))  mean \(String(format: "%.0f%%", s.meanCpuPercent))  (100% = one core)")

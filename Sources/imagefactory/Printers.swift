@@ -88,7 +88,7 @@ struct LogPrinter {
             runs.append(runStart..<(prev + 1))
             for r in runs {
                 for line in try reader.lines(r) { out += format(line) + "\n" }
-                if out.utf8.count > 1 << 16 { FileHandle.standardOutput.write(Data(out.utf8)); out = "" }
+                if out.utf8.count > 1 << 16 { print(out, terminator: ""); out = "" }
             }
         }
         let needsSearch = filter.grep != nil || filter.levels != nil || filter.step != nil
@@ -114,7 +114,7 @@ struct LogPrinter {
             if let tail, selected.count > tail * 2 { selected.removeFirst(selected.count - tail) }
         }
         if let tail { try emit(Array(selected.suffix(tail))) }
-        FileHandle.standardOutput.write(Data(out.utf8))
+        print(out, terminator: "")
         return end
     }
 

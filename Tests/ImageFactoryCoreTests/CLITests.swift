@@ -128,6 +128,26 @@ import Testing
         #expect(try service.store.integrityCheck() == "ok")
     }
 
+    @Test func followPrintsLinesAsTheyComeAndEndsWithTheBuild() async throws {
+        let home = try TemporaryHome()
+        _ = try home.write("count.yaml", """
+            name: count
+            commands:
+              - "for i in 1 2 3 4 5 6 7 8; do echo line-$i; sleep 0.2; done"
+              - "echo 'warning: almost done' >&2"
+            """)
+        #expect(try await runCLI(["build", "start", "count.yaml"], home: home).status == 0)
+        let follow = try await runCLI(["build", "logs", "1", "--follow"], home: home)
+        #expect(follow.status == 0, "\(follow.stderr)")
+        let lines = follow.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.filter { $0.hasPrefix("line-") } == (1...8).map { "line-\($0)" })
+        #expect(lines.contains("warning: almost done"))
+        // It kept following until the build ended: the last step's lines are there.
+        #expect(lines.contains("==> Step 4/4: Artifacts"))
+        let warnings = try await runCLI(["build", "logs", "1", "--level", "warn"], home: home)
+        #expect(warnings.stdout == "warning: almost done\n")
+    }
+
     @Test func doctorReportsDataDirectorySchemaToolsAndLimits() async throws {
         let home = try TemporaryHome()
         let doctor = try await runCLI(["doctor"], home: home)

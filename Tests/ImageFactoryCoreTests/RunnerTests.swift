@@ -199,16 +199,16 @@ import Testing
             name: heavy
             commands:
               - "python3 -c 'import time\\nb = bytearray(300*1024*1024)\\nfor i in range(0, len(b), 4096): b[i] = 1\\nt = time.time(); c = time.process_time()\\nwhile time.time() - t < 5: pass\\nprint(\\"own-cpu %.1f\\" % (100 * (time.process_time() - c) / (time.time() - t)))'"
-            """, options: RunnerOptions(sampleInterval: .milliseconds(500)))
+            """, options: RunnerOptions(sampleInterval: .milliseconds(250)))
         #expect(build.status == .succeeded, "\(build.failureReason ?? "")")
         let samples = try service.metrics(of: build)
-        #expect(samples.count >= 6)
         let peak = samples.map(\.memoryBytes).max() ?? 0
         let target = 300.0 * 1024 * 1024
         #expect(abs(Double(peak) - target) / target < 0.10, "peak memory \(peak)")
         // While it spins (memory held): the sampler must agree with the process's own CPU share, and that is
         // 100% of a core unless other work on this 2-core machine (parallel tests) took the core from it.
         let busy = samples.filter { Double($0.memoryBytes) > 0.9 * target }.dropFirst().map(\.cpuPercent).sorted()
+        try #require(busy.count >= 3, "too few samples while the step held its memory: \(samples.map(\.cpuPercent))")
         let median = busy[busy.count / 2]
         let ownLine = try #require(try allLogText(service, build).first { $0.text.hasPrefix("own-cpu ") })
         let own = try #require(Double(ownLine.text.dropFirst(8)))

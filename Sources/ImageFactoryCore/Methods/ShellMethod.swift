@@ -15,7 +15,8 @@ public struct ShellMethod: BuildMethodPlanner {
             pids: nil)
         let timeout = manifest.resources.timeout ?? project.defaultTimeoutSeconds.map { Duration.seconds($0) }
 
-        var setupDetails = ["create the build's own workspace directory", "record the manifest (manifest.yaml) and its SHA-256"]
+        var setupDetails = ["create the build's own workspace directory",
+                            "write the manifest as submitted to manifest.yaml and record its SHA-256"]
         if let context = manifest.context { setupDetails.append("copy the context directory `\(context)` into the workspace") }
         setupDetails.append(env.isEmpty ? "no extra environment" : "environment: " + env.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
 
@@ -41,8 +42,7 @@ public struct ShellMethod: BuildMethodPlanner {
         return BuildPlan(
             manifest: manifest, method: .shell,
             steps: [
-                .init(name: "Setup", kind: .setup, details: setupDetails, commands: [],
-                      files: [.init(path: "manifest.yaml", contents: manifest.yaml())]),
+                .init(name: "Setup", kind: .setup, details: setupDetails, commands: [], files: []),
                 .init(name: "Install dependencies", kind: .dependencies, details: depDetails, commands: [], files: []),
                 .init(name: "Build", kind: .commands, details: buildDetails, commands: commands, files: []),
                 .init(name: "Artifacts", kind: .artifacts, details: artifactDetails, commands: [], files: []),

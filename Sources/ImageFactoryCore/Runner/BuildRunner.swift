@@ -200,6 +200,7 @@ public final class BuildRunner: @unchecked Sendable {
         let flusher = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: options.flushInterval)
+                if Task.isCancelled { return }
                 guard let commit = try? log.flush() else { continue }
                 let step = Int(log.currentStep)
                 try? store.write { db in
@@ -214,6 +215,7 @@ public final class BuildRunner: @unchecked Sendable {
             var samplers: [Int32: BuildProcessSampler] = [:]
             while !Task.isCancelled {
                 try? await Task.sleep(for: options.sampleInterval)
+                if Task.isCancelled { return }
                 guard let self else { return }
                 let (group, cg) = self.stateLock.withLock { (self.currentProcessGroup, self.cgroup) }
                 let sampler: BuildProcessSampler
@@ -238,6 +240,7 @@ public final class BuildRunner: @unchecked Sendable {
         let watchdog = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: options.cancelPollInterval)
+                if Task.isCancelled { return }
                 guard let self else { return }
                 if let deadline, self.clock.now >= deadline {
                     self.requestStop(.timedOut, log: log)
