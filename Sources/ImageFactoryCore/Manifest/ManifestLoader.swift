@@ -22,7 +22,7 @@ public enum ManifestLoader {
             diagnostics = composed.diagnostics
             if let root = composed.root {
                 var validator = ManifestValidator(source: source, context: context,
-                                                  duplicatePlaceholders: composed.placeholders)
+                                                  duplicateStandIns: composed.standIns)
                 manifest = validator.validate(root: root)
                 // The validator reports reachable duplicates with their field path; keep the rest.
                 let covered = Set(validator.diagnostics.compactMap(\.location))
@@ -38,15 +38,15 @@ public enum ManifestLoader {
     private struct Composition {
         var root: Node?
         var diagnostics: [ManifestDiagnostic] = []
-        var placeholders: [String: (key: String, firstLine: Int)] = [:]
+        var standIns: [String: (key: String, firstLine: Int)] = [:]
     }
 
     /// Composes the YAML tree. Yams refuses mappings with duplicate keys, so each duplicate is
-    /// reported and renamed to a placeholder, then composing is retried to find later problems.
+    /// reported and renamed to a standIn, then composing is retried to find later problems.
     private static func compose(_ original: ManifestSource, text originalText: String) -> Composition {
         var result = Composition()
         var working = original
-        var placeholderSeed = 0
+        var standInSeed = 0
         for attempt in 0..<256 {
             let text = attempt == 0 ? originalText : working.text
             do {
@@ -63,14 +63,14 @@ public enum ManifestLoader {
                 if case .duplicatedKeysInMapping(let keys, let context) = yamlError {
                     let first = SourceLocation(line: context.mark.line, column: context.mark.column)
                     guard let key = keys.sorted().first,
-                          let renamed = working.renameDuplicates(of: key, firstAt: first, placeholderSeed: &placeholderSeed)
+                          let renamed = working.renameDuplicates(of: key, firstAt: first, standInSeed: &standInSeed)
                     else {
                         let names = keys.sorted().map { "`\(ManifestValidator.shortened($0))`" }.joined(separator: ", ")
                         result.diagnostics.append(error("duplicate key \(names) in this map", at: first, original))
                         return result
                     }
-                    for (location, placeholder) in renamed {
-                        result.placeholders[placeholder] = (key, first.line)
+                    for (location, standIn) in renamed {
+                        result.standIns[standIn] = (key, first.line)
                         result.diagnostics.append(error(
                             "duplicate key `\(ManifestValidator.shortened(key))` (first defined at line \(first.line))",
                             at: location, original))

@@ -160,10 +160,10 @@ struct ManifestSource {
 
     /// Renames every later occurrence of `key` in the block mapping whose first key sits at
     /// `first` (1-based), so Yams can compose the rest of the document. Returns the renamed
-    /// positions with their placeholders, or nil when the layout is not a simple block mapping.
+    /// positions with their standIns, or nil when the layout is not a simple block mapping.
     mutating func renameDuplicates(
-        of key: String, firstAt first: SourceLocation, placeholderSeed: inout Int
-    ) -> [(location: SourceLocation, placeholder: String)]? {
+        of key: String, firstAt first: SourceLocation, standInSeed: inout Int
+    ) -> [(location: SourceLocation, standIn: String)]? {
         let lineIndex = first.line - 1
         let indent = first.column - 1
         guard lineIndex >= 0, lineIndex < lines.count, indent >= 0, indent < lines[lineIndex].count else { return nil }
@@ -172,12 +172,12 @@ struct ManifestSource {
         let occurrences = isBlock
             ? blockOccurrences(of: key, line: lineIndex, indent: indent)
             : flowOccurrences(of: key, line: lineIndex, from: firstToken.colon)
-        var renamed: [(location: SourceLocation, placeholder: String)] = []
+        var renamed: [(location: SourceLocation, standIn: String)] = []
         for (index, column, token) in occurrences {
             // Private-use scalars keep every column unchanged and cannot clash with real keys.
-            guard placeholderSeed < 0x18FF, !token.contentRange.isEmpty else { return nil }
-            let head = Unicode.Scalar(0xE000 + UInt32(placeholderSeed))!
-            placeholderSeed += 1
+            guard standInSeed < 0x18FF, !token.contentRange.isEmpty else { return nil }
+            let head = Unicode.Scalar(0xE000 + UInt32(standInSeed))!
+            standInSeed += 1
             let replacement = [head] + Array(repeating: Unicode.Scalar(0xE000)!, count: token.contentRange.count - 1)
             lines[index].replaceSubrange(token.contentRange, with: replacement)
             renamed.append((SourceLocation(line: index + 1, column: column + 1),

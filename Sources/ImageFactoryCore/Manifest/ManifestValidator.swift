@@ -10,8 +10,8 @@ struct ManifestValidator {
 
     let source: ManifestSource
     let context: ManifestValidationContext
-    /// Placeholder key → original key, for duplicates renamed before composing.
-    let duplicatePlaceholders: [String: (key: String, firstLine: Int)]
+    /// StandIn key → original key, for duplicates renamed before composing.
+    let duplicateStandIns: [String: (key: String, firstLine: Int)]
     private(set) var diagnostics: [ManifestDiagnostic] = []
     /// Bounds work on alias-heavy documents (merge chains, huge `variables` values).
     private var nodeBudget = 20_000 {
@@ -24,10 +24,10 @@ struct ManifestValidator {
     }
 
     init(source: ManifestSource, context: ManifestValidationContext,
-         duplicatePlaceholders: [String: (key: String, firstLine: Int)]) {
+         duplicateStandIns: [String: (key: String, firstLine: Int)]) {
         self.source = source
         self.context = context
-        self.duplicatePlaceholders = duplicatePlaceholders
+        self.duplicateStandIns = duplicateStandIns
     }
 
     // MARK: Reporting
@@ -69,7 +69,7 @@ struct ManifestValidator {
                 continue
             }
             let keyPath = path.map { "\($0).\(key)" } ?? key
-            if let duplicate = duplicatePlaceholders[key] {
+            if let duplicate = duplicateStandIns[key] {
                 report(.error, "duplicate key `\(duplicate.key)` (first defined at line \(duplicate.firstLine))",
                        field: path.map { "\($0).\(duplicate.key)" } ?? duplicate.key, at: keyNode)
                 continue
