@@ -20,6 +20,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "CSystemShims"),
+        .target(name: "Terminal"),
         .target(
             name: "ImageFactoryCore",
             dependencies: [
@@ -45,7 +46,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ImageFactoryCoreTests",
-            dependencies: ["ImageFactoryCore"],
+            dependencies: ["ImageFactoryCore", "Terminal"],
             exclude: ["Fixtures"]
         ),
     ],

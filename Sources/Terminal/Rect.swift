@@ -1,0 +1,40 @@
+/// A rectangle of cells; (0, 0) is the top left of the screen.
+public struct Rect: Hashable, Sendable {
+    public var x: Int
+    public var y: Int
+    public var width: Int
+    public var height: Int
+
+    public init(x: Int, y: Int, width: Int, height: Int) {
+        self.x = x
+        self.y = y
+        self.width = max(0, width)
+        self.height = max(0, height)
+    }
+
+    public var maxX: Int { x + width }
+    public var maxY: Int { y + height }
+    public var isEmpty: Bool { width == 0 || height == 0 }
+
+    public func inset(by n: Int) -> Rect { Rect(x: x + n, y: y + n, width: width - 2 * n, height: height - 2 * n) }
+
+    /// Splits off the top `rows` rows: (top, rest).
+    public func splitTop(_ rows: Int) -> (Rect, Rect) {
+        let r = min(max(0, rows), height)
+        return (Rect(x: x, y: y, width: width, height: r), Rect(x: x, y: y + r, width: width, height: height - r))
+    }
+
+    /// Splits off the bottom `rows` rows: (rest, bottom).
+    public func splitBottom(_ rows: Int) -> (Rect, Rect) {
+        let r = min(max(0, rows), height)
+        return (Rect(x: x, y: y, width: width, height: height - r), Rect(x: x, y: y + height - r, width: width, height: r))
+    }
+
+    /// Splits off the left `columns` columns: (left, rest).
+    public func splitLeft(_ columns: Int) -> (Rect, Rect) {
+        let c = min(max(0, columns), width)
+        return (Rect(x: x, y: y, width: c, height: height), Rect(x: x + c, y: y, width: width - c, height: height))
+    }
+
+    public func contains(x px: Int, y py: Int) -> Bool { px >= x && px < maxX && py >= y && py < maxY }
+}
