@@ -20,7 +20,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "CSystemShims"),
-        .target(name: "Terminal"),
+        .systemLibrary(name: "CNCursesW"),
+        .target(name: "Terminal", dependencies: ["CNCursesW"]),
+        .executableTarget(name: "terminal-demo", dependencies: ["Terminal"]),
         .target(
             name: "ImageFactoryCore",
             dependencies: [
@@ -32,10 +34,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "ImageFactoryTUI",
+            dependencies: [
+                "ImageFactoryCore",
+                "Terminal",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "imagefactory",
             dependencies: [
                 "ImageFactoryCore",
+                "ImageFactoryTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,7 +57,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ImageFactoryCoreTests",
-            dependencies: ["ImageFactoryCore", "Terminal"],
+            dependencies: ["ImageFactoryCore", "Terminal", "ImageFactoryTUI"],
             exclude: ["Fixtures"]
         ),
     ],

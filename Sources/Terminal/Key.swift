@@ -32,8 +32,8 @@ public enum Key: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .character(" "): "space"
         case .character(let c): String(c)
-        case .control(let c): "ctrl+\(c)"
-        case .alt(let c): "alt+\(c == " " ? "space" : String(c))"
+        case .control(let c): "ctrl+\(c == " " ? "space" : String(c))"
+        case .alt(let c): "alt+\(c == " " ? "space" : c == "\n" ? "enter" : String(c))"
         case .up: "up"
         case .down: "down"
         case .left: "left"

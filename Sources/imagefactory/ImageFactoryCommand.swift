@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ImageFactoryCore
+import ImageFactoryTUI
 
 @main
 struct ImageFactoryCommand: AsyncParsableCommand {
@@ -8,7 +9,8 @@ struct ImageFactoryCommand: AsyncParsableCommand {
         commandName: "imagefactory",
         abstract: "Write build manifests, run container and VM image builds, watch them, and get their artifacts.",
         discussion: """
-            With no subcommand, prints the start-of-day summary: your projects, recent builds and ready artifacts.
+            With no subcommand, opens the full-screen interface on a terminal (the start-of-day summary otherwise;
+            `imagefactory status` prints it anywhere).
             Data lives in $IMAGEFACTORY_HOME, else $XDG_DATA_HOME/imagefactory, else ~/.local/share/imagefactory.
 
             Exit status: 0 success; 1 the build failed, was cancelled or interrupted (or warnings with --strict);
@@ -16,8 +18,27 @@ struct ImageFactoryCommand: AsyncParsableCommand {
             64 bad command line; 70 internal or storage error; 130 interrupted (Ctrl-C) while waiting.
             """,
         version: "0.1.0",
-        subcommands: [ProjectCommand.self, TemplateCommand.self, BuildCommand.self, ArtifactCommand.self, DoctorCommand.self]
+        subcommands: [ProjectCommand.self, TemplateCommand.self, BuildCommand.self, ArtifactCommand.self, OpenCommand.self,
+                      WatchCommand.self, StatusCommand.self, DoctorCommand.self]
     )
+
+    @OptionGroup var interface: InterfaceOptions
+
+    func run() async throws {
+        try await withService { service in
+            // A pipe or a script gets the text summary; a terminal gets the application.
+            guard isatty(0) == 1, isatty(1) == 1 else {
+                try SummaryPrinter(service: service, style: Style.stdout).print()
+                return
+            }
+            try TUILauncher.run(service: service, start: .dashboard, settings: interface.settings)
+        }
+    }
+}
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Print the start-of-day summary: last build, recent builds, queued and running, ready artifacts.")
 
     func run() async throws {
         try await withService { service in

@@ -14,14 +14,28 @@ public enum SimpleCommand {
         return 128 + (status & 0x7f)
     }
 
-    /// Starts argv in a new session with stdin on /dev/null and stdout/stderr appended to `outputPath`.
-    public static func spawn(_ argv: [String], newSession: Bool, outputPath: String) throws -> pid_t {
+    /// Runs argv with this process's terminal (an editor), and returns its exit status.
+    public static func runAttached(_ argv: [String]) throws -> Int32 {
+        let pid = try spawn(argv, newSession: false, outputPath: nil)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            if errno != EINTR { throw FactoryError.runtime("waitpid failed for \(argv[0]): errno \(errno)") }
+        }
+        if status & 0x7f == 0 { return (status >> 8) & 0xff }
+        return 128 + (status & 0x7f)
+    }
+
+    /// Starts argv, optionally in a new session, with stdin on /dev/null and stdout/stderr appended to
+    /// `outputPath`; with no output path the child shares this process's stdio.
+    public static func spawn(_ argv: [String], newSession: Bool, outputPath: String?) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if let outputPath {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
 
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)

@@ -1,0 +1,47 @@
+import Foundation
+import ImageFactoryCore
+import Terminal
+
+/// What a screen asks the app to do.
+enum ScreenEffect {
+    case push(any Screen)
+    case pop
+    case quit
+    case message(String)
+    case confirm(question: String, onYes: () -> ScreenEffect?)
+    case copy(String, what: String)
+    case menu(ContextMenu)
+    case none
+}
+
+/// Everything a screen needs to draw itself.
+struct RenderContext {
+    var theme: Theme
+    var glyphs: Glyphs
+    var frame: Int
+    var now: Date
+}
+
+/// One screen of the app. Screens own their data: `load` runs off the UI loop and returns a closure that
+/// applies the result on it.
+protocol Screen: AnyObject {
+    var context: ScreenContext { get }
+    /// The product's own path for this screen (`/projects/1/builds/3/logs`).
+    var link: String { get }
+    var title: String { get }
+    /// Reloads data; called off the UI loop. Returns the change to apply on the loop.
+    func load(_ service: FactoryService) throws -> (@Sendable () -> Void)?
+    /// Whether the data changes by itself (a running build): then it is reloaded a few times a second.
+    var isLive: Bool { get }
+    func render(into grid: inout Grid, rect: Rect, context: RenderContext)
+    /// An action from the registry, in this screen's context. Nil: not handled here.
+    func perform(_ action: ActionID, app: TUIApp) -> ScreenEffect?
+    /// Keys no action claims (text fields, digits). True when used.
+    func handleKey(_ key: Key, app: TUIApp) -> ScreenEffect?
+    func handleMouse(_ event: MouseEvent, app: TUIApp) -> ScreenEffect?
+}
+
+extension Screen {
+    func handleKey(_ key: Key, app: TUIApp) -> ScreenEffect? { nil }
+    func handleMouse(_ event: MouseEvent, app: TUIApp) -> ScreenEffect? { nil }
+}

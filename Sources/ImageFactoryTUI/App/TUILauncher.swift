@@ -1,0 +1,61 @@
+import Foundation
+import ImageFactoryCore
+import Terminal
+
+public struct TUISettings: Sendable {
+    public var theme: String?
+    public var keymap: String?
+    /// The imagefactory binary, to start detached build runners from the interface.
+    public var runnerExecutable: String?
+
+    public init(theme: String?, keymap: String?, runnerExecutable: String?) {
+        self.theme = theme
+        self.keymap = keymap
+        self.runnerExecutable = runnerExecutable
+    }
+}
+
+public enum TUIStart: Sendable {
+    case dashboard
+    case link(String)
+    case watch(BuildReference?)
+}
+
+/// Opens the terminal and runs the application. Theme and keymap problems are reported before the
+/// screen is taken, so their file:line:column messages stay readable.
+public enum TUILauncher {
+    public static func run(service: FactoryService, start: TUIStart, settings: TUISettings,
+                           environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let baseTheme: Theme
+        do {
+            baseTheme = try ThemeLoader.load(settings.theme ?? "default", environment: environment)
+        } catch {
+            throw FactoryError.invalidInput("\(error)")
+        }
+        let keymap: Keymap
+        do {
+            keymap = try KeymapLoader.load(name: settings.keymap)
+        } catch {
+            throw FactoryError.invalidInput("\(error)")
+        }
+        for warning in keymap.warnings {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
+        let terminal: NCursesTerminal
+        do {
+            terminal = try NCursesTerminal(environment: environment)
+        } catch {
+            throw FactoryError.invalidInput("\(error)")
+        }
+        defer { terminal.shutdown() }
+        let theme = baseTheme.resolved(for: terminal.capabilities, noColor: ThemeLoader.noColorRequested(environment: environment))
+        let app = TUIApp(service: service, terminal: terminal, theme: theme, glyphs: Glyphs.for(terminal.capabilities),
+                         registry: ActionRegistry(keymap: keymap), runnerExecutable: settings.runnerExecutable)
+        switch start {
+        case .dashboard: try app.open(link: nil)
+        case .link(let link): try app.open(link: link)
+        case .watch(let reference): app.openWatch(reference)
+        }
+        app.run()
+    }
+}

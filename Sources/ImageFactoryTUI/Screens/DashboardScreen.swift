@@ -1,0 +1,193 @@
+import Foundation
+import ImageFactoryCore
+import Terminal
+
+/// Start of day: the last build's status without a keypress, recent builds, ready artifacts, queued work.
+final class DashboardScreen: Screen, @unchecked Sendable {
+    enum Tab: Int, CaseIterable {
+        case myProjects, team, activity
+        var title: String { ["My Projects", "Team", "Activity"][rawValue] }
+    }
+
+    struct Row: Sendable {
+        var build: Build
+        var projectName: String
+    }
+
+    struct Snapshot: Sendable {
+        var userName: String
+        var builds: [Row]
+        var artifacts: [(Artifact, String)]
+        var projects: [FactoryService.ProjectSummary]
+        var members: [(String, [(User, Role)])]
+        var activity: [ActivityEvent]
+    }
+
+    let context = ScreenContext.dashboard
+    let link = "/"
+    let title = "Dashboard"
+    var isLive: Bool { data?.builds.contains { !$0.build.status.isFinished } ?? true }
+    private(set) var data: Snapshot?
+    var tab = Tab.myProjects
+    var selected = 0
+    private var rowsOnScreen: [(y: Int, index: Int)] = []
+
+    func load(_ service: FactoryService) throws -> (@Sendable () -> Void)? {
+        let projects = try service.projects()
+        let names = Dictionary(uniqueKeysWithValues: projects.map { ($0.project.id!, $0.project.name) })
+        let builds = try service.builds(in: nil, limit: 50).map { Row(build: $0, projectName: names[$0.projectId] ?? "?") }
+        var artifacts: [(Artifact, String)] = []
+        for row in builds where row.build.status == .succeeded {
+            for a in try service.artifacts(of: row.build) { artifacts.append((a, "\(row.projectName)\(row.build.number)")) }
+            if artifacts.count >= 20 { break }
+        }
+        let members = try projects.map { ($0.project.name, try service.members(of: $0.project)) }
+        let activity = try service.activity(in: nil, limit: 50)
+        let snapshot = Snapshot(userName: service.user.displayName, builds: builds, artifacts: artifacts,
+                                projects: projects, members: members, activity: activity)
+        return { [weak self] in
+            self?.data = snapshot
+            if let self { self.selected = min(self.selected, max(0, snapshot.builds.count - 1)) }
+        }
+    }
+
+    func render(into grid: inout Grid, rect: Rect, context ctx: RenderContext) {
+        let t = ctx.theme
+        let g = ctx.glyphs
+        guard let data else {
+            grid.put(" loading…", x: rect.x, y: rect.y + 1, style: t.dim)
+            return
+        }
+        var y = rect.y
+        grid.put(" Welcome back, \(data.userName)", x: rect.x, y: y, style: t.title)
+        if let last = data.builds.first {
+            let text = "last build: \(g.status(last.build.status, frame: ctx.frame)) \(last.projectName)\(last.build.number) \(last.build.name) \(last.build.status.rawValue) \(TUIFormat.age(last.build.createdAt, now: ctx.now))"
+            let x = rect.maxX - CellWidth.of(text) - 1
+            if x > rect.x + 30 { grid.put(text, x: x, y: y, style: t.style(for: last.build.status)) }
+        }
+        y += 1
+        var x = rect.x + 1
+        for tab in Tab.allCases {
+            let label = "[\(tab.title)]"
+            x += grid.put(label, x: x, y: y, style: tab == self.tab ? t.tabActive : t.tabInactive) + 1
+        }
+        y += 2
+        let body = Rect(x: rect.x, y: y, width: rect.width, height: rect.maxY - y)
+        switch tab {
+        case .myProjects: renderBuilds(data, into: &grid, rect: body, ctx: ctx)
+        case .team: renderTeam(data, into: &grid, rect: body, ctx: ctx)
+        case .activity: renderActivity(data, into: &grid, rect: body, ctx: ctx)
+        }
+    }
+
+    private func renderBuilds(_ data: Snapshot, into grid: inout Grid, rect: Rect, ctx: RenderContext) {
+        let t = ctx.theme
+        let g = ctx.glyphs
+        // Side panels when there is room (80 columns: stacked).
+        let wide = rect.width >= 110
+        let (left, right) = wide ? rect.splitLeft(rect.width * 3 / 5) : (rect, Rect(x: 0, y: 0, width: 0, height: 0))
+        let active = data.builds.filter { !$0.build.status.isFinished }
+        var y = left.y
+        grid.put(" Recent Builds", x: left.x, y: y, style: t.accent)
+        y += 1
+        rowsOnScreen.removeAll()
+        let reserve = wide ? 0 : min(6, 2 + max(1, data.artifacts.count))
+        let maxRows = max(1, left.maxY - y - reserve - (active.isEmpty ? 0 : 2 + active.count))
+        if data.builds.isEmpty {
+            grid.put("   No builds yet. Press n for a new build, or run: imagefactory build start FILE", x: left.x, y: y, style: t.dim, maxWidth: left.width)
+            y += 1
+        }
+        let first = max(0, selected - maxRows + 1)
+        for (i, row) in data.builds.enumerated().dropFirst(first).prefix(maxRows) {
+            let b = row.build
+            let line = "\(g.status(b.status, frame: ctx.frame)) \(CellWidth.pad("\(b.number)", to: 5)) \(CellWidth.pad(row.projectName, to: 14)) \(CellWidth.pad(b.name, to: 18)) \(CellWidth.pad(TUIFormat.age(b.createdAt, now: ctx.now), to: 10)) \(TUIFormat.duration(b.duration))"
+            let style = i == selected ? t.selection : t.text
+            if i == selected { grid.fill(Rect(x: left.x, y: y, width: left.width, height: 1), style: t.selection) }
+            grid.put("  ", x: left.x, y: y, style: style)
+            let used = grid.put(g.status(b.status, frame: ctx.frame), x: left.x + 2, y: y, style: i == selected ? t.selection : t.style(for: b.status))
+            grid.put(String(line.drop(while: { $0 != " " })), x: left.x + 2 + used, y: y, style: style, maxWidth: left.width - 3 - used)
+            rowsOnScreen.append((y, i))
+            y += 1
+        }
+        if !active.isEmpty {
+            y += 1
+            grid.put(" Blocked or queued", x: left.x, y: y, style: t.accent)
+            y += 1
+            for row in active.prefix(max(0, left.maxY - y)) {
+                grid.put("   \(g.status(row.build.status, frame: ctx.frame)) \(row.projectName)\(row.build.number) \(row.build.name) \(row.build.status.rawValue)",
+                         x: left.x, y: y, style: t.style(for: row.build.status), maxWidth: left.width)
+                y += 1
+            }
+        }
+        var panel = wide ? right : Rect(x: rect.x, y: y + 1, width: rect.width, height: rect.maxY - y - 1)
+        if panel.height >= 2 {
+            grid.put(" Ready Artifacts", x: panel.x, y: panel.y, style: t.accent)
+            panel = panel.splitTop(1).1
+            if data.artifacts.isEmpty { grid.put("   none yet", x: panel.x, y: panel.y, style: t.dim) }
+            for (i, (a, where_)) in data.artifacts.prefix(panel.height).enumerated() {
+                grid.put("  \(g.artifact) \(a.name)  \(TUIFormat.bytes(a.size))  \(where_)", x: panel.x, y: panel.y + i, style: t.text, maxWidth: panel.width)
+            }
+        }
+    }
+
+    private func renderTeam(_ data: Snapshot, into grid: inout Grid, rect: Rect, ctx: RenderContext) {
+        var lines: [(String, TextStyle)] = []
+        for (project, members) in data.members {
+            lines.append((" \(project)", ctx.theme.accent))
+            for (user, role) in members {
+                lines.append(("   \(CellWidth.pad(user.displayName, to: 20)) \(CellWidth.pad(user.login, to: 12)) \(role.rawValue)  last active \(TUIFormat.age(user.lastActiveAt, now: ctx.now))", ctx.theme.text))
+            }
+        }
+        for (i, (line, style)) in lines.prefix(rect.height).enumerated() {
+            grid.put(line, x: rect.x, y: rect.y + i, style: style, maxWidth: rect.width)
+        }
+    }
+
+    private func renderActivity(_ data: Snapshot, into grid: inout Grid, rect: Rect, ctx: RenderContext) {
+        if data.activity.isEmpty { grid.put("   no activity yet", x: rect.x, y: rect.y, style: ctx.theme.dim) }
+        for (i, e) in data.activity.prefix(rect.height).enumerated() {
+            grid.put(" \(CellWidth.pad(TUIFormat.age(e.createdAt, now: ctx.now), to: 10)) ", x: rect.x, y: rect.y + i, style: ctx.theme.dim)
+            grid.put(e.message, x: rect.x + 12, y: rect.y + i, style: ctx.theme.text, maxWidth: rect.width - 12)
+        }
+    }
+
+    func perform(_ action: ActionID, app: TUIApp) -> ScreenEffect? {
+        switch action {
+        case .moveDown: selected = min(selected + 1, max(0, (data?.builds.count ?? 1) - 1)); return ScreenEffect.none
+        case .moveUp: selected = max(0, selected - 1); return ScreenEffect.none
+        case .top: selected = 0; return ScreenEffect.none
+        case .bottom: selected = max(0, (data?.builds.count ?? 1) - 1); return ScreenEffect.none
+        case .nextTab: tab = Tab(rawValue: (tab.rawValue + 1) % Tab.allCases.count)!; return ScreenEffect.none
+        case .previousTab: tab = Tab(rawValue: (tab.rawValue + Tab.allCases.count - 1) % Tab.allCases.count)!; return ScreenEffect.none
+        case .open:
+            guard tab == .myProjects, let row = data?.builds[safe: selected] else { return ScreenEffect.none }
+            guard let project = try? app.service.project(id: row.build.projectId) else { return .message("project not found") }
+            return .push(BuildScreen(build: row.build, project: project, tab: .overview))
+        default: return nil
+        }
+    }
+
+    func handleKey(_ key: Key, app: TUIApp) -> ScreenEffect? {
+        if case .character(let c) = key, let n = Int(String(c)), (1...3).contains(n) {
+            tab = Tab(rawValue: n - 1)!
+            return ScreenEffect.none
+        }
+        return nil
+    }
+
+    func handleMouse(_ event: MouseEvent, app: TUIApp) -> ScreenEffect? {
+        switch event.kind {
+        case .wheelDown: return perform(.moveDown, app: app)
+        case .wheelUp: return perform(.moveUp, app: app)
+        case .leftClick, .rightClick:
+            guard let hit = rowsOnScreen.first(where: { $0.y == event.y }) else { return nil }
+            selected = hit.index
+            return event.kind == .leftClick ? ScreenEffect.none : .message("context menu: Enter opens the build; on the build page: Download logs, Re-run")
+        case .middleClick: return nil
+        }
+    }
+}
+
+extension Array {
+    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+}

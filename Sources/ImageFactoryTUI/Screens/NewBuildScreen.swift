@@ -1,0 +1,182 @@
+import Foundation
+import ImageFactoryCore
+import Terminal
+
+/// Journey 1: pick a template (or a method's example), edit the manifest in $EDITOR, review the validation
+/// and the dry-run plan, then start the build (confirmed) or save the manifest as a template.
+final class NewBuildScreen: Screen, ProjectScoped, @unchecked Sendable {
+    enum Stage { case choose, review }
+
+    struct Snapshot: Sendable {
+        var templates: [Template]
+    }
+
+    let projectValue: Project
+    var project: Project? { projectValue }
+    private(set) var stage = Stage.choose
+    private(set) var templates: [Template] = []
+    private var selected = 0
+    /// The manifest being written, in a file of its own so $EDITOR can open it.
+    let draft: URL
+    private(set) var dryRun: FactoryService.DryRun?
+    private var scroll = 0
+    private var nameInput: String?
+
+    init(project: Project, draftDirectory: URL) {
+        projectValue = project
+        draft = draftDirectory.appendingPathComponent("imagefactory-draft-\(project.name)-\(getpid()).yaml")
+    }
+
+    let context = ScreenContext.newBuild
+    var link: String { "/projects/\(projectValue.id!)/builds/new" }
+    var title: String { stage == .choose ? "New build" : "New build: review" }
+    let isLive = false
+
+    func load(_ service: FactoryService) throws -> (@Sendable () -> Void)? {
+        let snapshot = Snapshot(templates: try service.templates(in: projectValue))
+        return { [weak self] in self?.templates = snapshot.templates }
+    }
+
+    var manifestText: String { (try? String(contentsOf: draft, encoding: .utf8)) ?? "" }
+
+    func render(into grid: inout Grid, rect: Rect, context ctx: RenderContext) {
+        let t = ctx.theme
+        switch stage {
+        case .choose:
+            grid.put(" Start from a template (Enter), then edit it in $EDITOR. Methods allowed here: \(projectValue.allowedMethodSet.map(\.rawValue).sorted().joined(separator: ", "))",
+                     x: rect.x, y: rect.y, style: t.dim, maxWidth: rect.width)
+            for (i, tpl) in templates.prefix(rect.height - 2).enumerated() {
+                let y = rect.y + 2 + i
+                let style = i == selected ? t.selection : t.text
+                if i == selected { grid.fill(Rect(x: rect.x, y: y, width: rect.width, height: 1), style: style) }
+                grid.put("  \(CellWidth.pad(tpl.name, to: 20)) \(CellWidth.pad(tpl.scope.rawValue, to: 8)) \(CellWidth.pad(tpl.method.rawValue, to: 7)) \(tpl.description)",
+                         x: rect.x, y: y, style: style, maxWidth: rect.width)
+            }
+        case .review:
+            var lines: [(String, TextStyle)] = []
+            if let dry = dryRun {
+                if dry.check.diagnostics.isEmpty { lines.append((" ✓ the manifest is valid", t.success)) }
+                for d in dry.check.diagnostics {
+                    let field = d.field.map { "\($0): " } ?? ""
+                    let pos = d.location.map { "line \($0.line), column \($0.column): " } ?? ""
+                    lines.append((" \(d.severity == .error ? "error" : "warning") \(pos)\(field)\(d.message)", d.severity == .error ? t.error : t.warn))
+                }
+                if let blocker = dry.blocker { lines.append((" " + blocker, t.error)) }
+                if let plan = dry.plan {
+                    lines.append(("", t.text))
+                    for (i, step) in plan.steps.enumerated() {
+                        lines.append((" Step \(i + 1)/\(plan.steps.count): \(step.name)", t.accent))
+                        for d in step.details { lines.append(("   - \(d)", t.text)) }
+                        for c in step.commands { lines.append(("   $ \(c.argv.joined(separator: " "))", t.text)) }
+                    }
+                    if let limits = dry.limits {
+                        lines.append((" Limits", t.accent))
+                        for s in limits.sentences { lines.append(("   - \(s)", t.text)) }
+                    }
+                }
+            }
+            lines.append(("", t.text))
+            lines.append((" Manifest (\(draft.path))", t.accent))
+            for l in manifestText.split(separator: "\n", omittingEmptySubsequences: false) { lines.append(("   " + l, t.dim)) }
+            scroll = min(scroll, max(0, lines.count - rect.height + 1))
+            for (i, (line, style)) in lines.dropFirst(scroll).prefix(rect.height - 1).enumerated() {
+                grid.put(line, x: rect.x, y: rect.y + i, style: style, maxWidth: rect.width)
+            }
+            let prompt = nameInput.map { " Template name: \($0)_" }
+                ?? " e: edit again   s: start the build   t: save as template   Esc: back"
+            grid.put(prompt, x: rect.x, y: rect.maxY - 1, style: t.hint, maxWidth: rect.width)
+        }
+    }
+
+    func perform(_ action: ActionID, app: TUIApp) -> ScreenEffect? {
+        switch (stage, action) {
+        case (.choose, .moveDown): selected = min(selected + 1, max(0, templates.count - 1))
+        case (.choose, .moveUp): selected = max(0, selected - 1)
+        case (.choose, .open):
+            guard let tpl = templates[safe: selected] else { return ScreenEffect.none }
+            do { try tpl.manifest.write(to: draft, atomically: true, encoding: .utf8) } catch { return .message("cannot write \(draft.path): \(error)") }
+            return edit(app)
+        case (.review, .moveDown): scroll += 1
+        case (.review, .moveUp): scroll = max(0, scroll - 1)
+        case (.review, .back):
+            stage = .choose
+        case (.review, .editInEditor): return edit(app)
+        case (.review, .startBuild): return start(app)
+        case (.review, .saveAsTemplate):
+            nameInput = ""
+        default: return nil
+        }
+        return ScreenEffect.none
+    }
+
+    func handleKey(_ key: Key, app: TUIApp) -> ScreenEffect? {
+        if var name = nameInput {
+            switch key {
+            case .escape: nameInput = nil
+            case .enter:
+                nameInput = nil
+                return saveTemplate(name, app: app)
+            case .backspace: if !name.isEmpty { name.removeLast() }; nameInput = name
+            case .character(let c): name.append(c); nameInput = name
+            default: break
+            }
+            return ScreenEffect.none
+        }
+        if stage == .choose, key == .enter { return perform(.open, app: app) }
+        guard stage == .review, case .character(let c) = key else { return nil }
+        switch c {
+        case "e": return edit(app)
+        case "s": return start(app)
+        case "t": nameInput = ""; return ScreenEffect.none
+        default: return nil
+        }
+    }
+
+    /// Suspends the screen, runs $EDITOR (or $VISUAL, else vi) on the draft, then reviews it.
+    private func edit(_ app: TUIApp) -> ScreenEffect? {
+        let env = ProcessInfo.processInfo.environment
+        let editor = env["VISUAL"].flatMap { $0.isEmpty ? nil : $0 } ?? env["EDITOR"].flatMap { $0.isEmpty ? nil : $0 } ?? "vi"
+        let status = app.withSuspendedScreen {
+            (try? SimpleCommand.runAttached(["/bin/sh", "-c", "\(editor) \"$0\"", draft.path])) ?? 127
+        }
+        review(app)
+        return status == 0 ? .message("manifest reviewed: \(dryRun?.check.errors.count ?? 0) errors, \(dryRun?.check.warnings.count ?? 0) warnings")
+            : .message("the editor `\(editor)` exited with status \(status)")
+    }
+
+    private func review(_ app: TUIApp) {
+        stage = .review
+        scroll = 0
+        dryRun = try? app.service.dryRun(text: manifestText, file: draft.path, in: projectValue)
+    }
+
+    private func start(_ app: TUIApp) -> ScreenEffect? {
+        guard let dry = dryRun, dry.check.isValid, dry.blocker == nil else {
+            return .message("fix the errors first (e to edit)")
+        }
+        if let reason = Permission.startBuild.denialReason(for: try? app.service.role(in: projectValue)) {
+            return .message("Start build: \(reason)")
+        }
+        let text = manifestText
+        let draftPath = draft.path
+        let project = projectValue
+        return .confirm(question: "Start build `\(dry.check.manifest?.name ?? "?")` in \(project.name)? [y/N]") {
+            do {
+                let build = try app.service.startBuild(text: text, file: draftPath, in: project)
+                if let exe = app.runnerExecutable { _ = try app.service.launchRunner(for: build, executable: exe) }
+                return .push(BuildScreen(build: build, project: project, tab: .overview))
+            } catch {
+                return .message("\(error)")
+            }
+        }
+    }
+
+    private func saveTemplate(_ name: String, app: TUIApp) -> ScreenEffect? {
+        do {
+            let t = try app.service.saveTemplate(name: name, manifestText: manifestText, file: draft.path, team: false, in: projectValue)
+            return .message("saved template \(t.name)")
+        } catch {
+            return .message("\(error)")
+        }
+    }
+}

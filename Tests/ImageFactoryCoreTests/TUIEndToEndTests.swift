@@ -1,0 +1,190 @@
+import Foundation
+import Testing
+@testable import ImageFactoryCore
+
+/// The real binary in a real terminal (tmux), driven with keys, read with capture-pane.
+@Suite(.enabled(if: TmuxSession.available, "tmux is not installed (apt-get install tmux): the terminal tests need it"))
+struct TUIEndToEndTests {
+    func start(_ home: TemporaryHome, _ args: String = "", width: Int = 120, height: Int = 40,
+               env: [String: String] = [:]) throws -> TmuxSession {
+        var environment = ["IMAGEFACTORY_HOME": home.directory.root.path, "IMAGEFACTORY_KILL_GRACE_MS": "1000"]
+        for (k, v) in env { environment[k] = v }
+        return try TmuxSession(command: "\(shellQuote(imagefactoryBinary)) \(args)", width: width, height: height,
+                               environment: environment, directory: home.url)
+    }
+
+    @Test func journey2WatchABuildAdvanceThenCancelAnother() async throws {
+        let home = try TemporaryHome()
+        _ = try home.write("slow.yaml", """
+            name: slow
+            commands:
+              - "for i in $(seq 1 16); do echo tick-$i; sleep 0.5; done"
+              - echo second-command
+            """)
+        _ = try home.write("forever.yaml", "name: forever\ncommands: [\"echo waiting; sleep 300\"]\n")
+        #expect(try await runCLI(["build", "start", "slow.yaml"], home: home).status == 0)
+        let tmux = try start(home)
+        var (found, screen) = await tmux.waitFor("Recent Builds")
+        #expect(found, "\(screen)")
+        #expect(screen.contains("Welcome back"))
+        // Open the build: its steps advance, the running step is open, metrics appear.
+        try tmux.send("Enter")
+        (found, screen) = await tmux.waitFor("Build #1 - examples")
+        #expect(found, "\(screen)")
+        // The running step is open by itself and shows its lines as they come.
+        (found, screen) = await tmux.waitFor("tick-")
+        #expect(found, "\(screen)")
+        #expect(screen.contains("CPU"))
+        (found, screen) = await tmux.waitFor("succeeded", timeout: .seconds(30))
+        #expect(found, "\(screen)")
+        #expect(screen.contains("4. Artifacts"))
+
+        // Start another and cancel it from the interface, with confirmation.
+        #expect(try await runCLI(["build", "start", "forever.yaml"], home: home).status == 0)
+        try tmux.send("Escape")
+        (found, screen) = await tmux.waitFor("#2")
+        #expect(found, "\(screen)")
+        try tmux.send("Enter")
+        (found, screen) = await tmux.waitFor("Build #2 - examples")
+        #expect(found, "\(screen)")
+        (found, screen) = await tmux.waitFor("waiting")
+        try tmux.send("x")
+        (found, screen) = await tmux.waitFor("Cancel build #2?")
+        #expect(found, "\(screen)")
+        try tmux.send("y")
+        (found, screen) = await tmux.waitFor("cancelled", timeout: .seconds(20))
+        #expect(found, "\(screen)")
+        #expect(await eventually(timeout: .seconds(10)) { processes(matching: "sleep 300").isEmpty })
+        try tmux.send("q")
+        (found, _) = await tmux.waitFor("[exited 0]")
+        #expect(found)
+    }
+
+    @Test func journey1FromAnExampleTemplateToAStartedBuild() async throws {
+        let home = try TemporaryHome()
+        // The editor appends a command, as a user would.
+        let editor = try home.write("editor.sh", "#!/bin/sh\nsed -i 's/^commands:$/commands:\\n  - echo edited-by-editor/' \"$1\"\n")
+        chmod(editor, 0o755)
+        let tmux = try start(home, "open /projects/1/builds/new", env: ["EDITOR": editor])
+        var (found, screen) = await tmux.waitFor("shell-hello")
+        #expect(found, "\(screen)")
+        for _ in 0..<5 { try tmux.send("Down") }
+        try tmux.send("Enter")
+        (found, screen) = await tmux.waitFor("the manifest is valid")
+        #expect(found, "\(screen)")
+        #expect(screen.contains("Step 3/4: Build"))
+        #expect(screen.contains("edited-by-editor"))
+        try tmux.send("s")
+        (found, screen) = await tmux.waitFor("Start build `shell-hello`")
+        #expect(found, "\(screen)")
+        try tmux.send("y")
+        (found, screen) = await tmux.waitFor("Build #1 - examples")
+        #expect(found, "\(screen)")
+        (found, screen) = await tmux.waitFor("succeeded", timeout: .seconds(30))
+        #expect(found, "\(screen)")
+        try tmux.send("3")
+        (found, screen) = await tmux.waitFor("hello.tar.gz")
+        #expect(found, "\(screen)")
+        try tmux.send("q")
+    }
+
+    @Test func journey4SearchFilterAndJumpToErrorsInAFailedBuild() async throws {
+        let home = try TemporaryHome()
+        _ = try home.write("fail.yaml", """
+            name: fails
+            commands:
+              - "for i in $(seq 1 200); do echo compiling unit-$i; done"
+              - "echo 'main.c:12:3: warning: unused variable x' >&2"
+              - "echo 'main.c:40:1: error: expected ; before }' >&2; exit 2"
+            """)
+        let run = try await runCLI(["build", "start", "fail.yaml", "--wait", "--quiet"], home: home)
+        #expect(run.status == 1)
+        let tmux = try start(home, "open /projects/1/builds/1/logs")
+        var (found, screen) = await tmux.waitFor("unit-")
+        #expect(found, "\(screen)")
+        try tmux.send("/")
+        try tmux.type("unit-1")
+        try tmux.send("Enter")
+        (found, screen) = await tmux.waitFor("/111")
+        #expect(found, "search position like 1/111: \(screen)")
+        try tmux.send("n")
+        (found, screen) = await tmux.waitFor("2/111")
+        #expect(found, "\(screen)")
+        try tmux.send("e")
+        (found, screen) = await tmux.waitFor("expected ; before }")
+        #expect(found, "\(screen)")
+        try tmux.send("l")
+        (found, screen) = await tmux.waitFor("error")
+        #expect(found)
+        try tmux.send("q")
+    }
+
+    @Test func paletteFindsABuildByNameAndOpensIt() async throws {
+        let home = try TemporaryHome()
+        _ = try home.write("a.yaml", "name: alpha-build\ncommands: [\"echo a\"]\n")
+        #expect(try await runCLI(["build", "start", "a.yaml", "--wait"], home: home).status == 0)
+        let tmux = try start(home)
+        _ = await tmux.waitFor("Recent Builds")
+        try tmux.send("C-k")
+        var (found, screen) = await tmux.waitFor("Command palette")
+        #expect(found, "\(screen)")
+        try tmux.type("alpha")
+        (found, screen) = await tmux.waitFor("#1 alpha-build")
+        #expect(found, "\(screen)")
+        try tmux.send("Enter")
+        (found, screen) = await tmux.waitFor("Build #1 - examples")
+        #expect(found, "\(screen)")
+        try tmux.send("q")
+    }
+
+    @Test func layoutHoldsAt80x24AndFollowsAResize() async throws {
+        let home = try TemporaryHome()
+        _ = try home.write("a.yaml", "name: small\ncommands: [\"echo a\"]\n")
+        #expect(try await runCLI(["build", "start", "a.yaml", "--wait"], home: home).status == 0)
+        let tmux = try start(home, width: 80, height: 24)
+        var (found, screen) = await tmux.waitFor("Recent Builds")
+        #expect(found, "\(screen)")
+        #expect(screen.split(separator: "\n").allSatisfy { $0.count <= 80 })
+        try tmux.resize(width: 140, height: 40)
+        (found, screen) = await tmux.waitFor("Ready Artifacts")
+        #expect(found, "\(screen)")
+        try tmux.send("?")
+        (found, screen) = await tmux.waitFor("Keys on this screen")
+        #expect(found, "\(screen)")
+        try tmux.send("Escape")
+        try tmux.send("q")
+    }
+
+    @Test func watchFitsANarrowPane() async throws {
+        let home = try TemporaryHome()
+        _ = try home.write("a.yaml", "name: narrow\ncommands: [\"for i in 1 2 3; do echo line-$i; done\"]\n")
+        #expect(try await runCLI(["build", "start", "a.yaml", "--wait"], home: home).status == 0)
+        let tmux = try start(home, "watch", width: 40, height: 15)
+        let (found, screen) = await tmux.waitFor("line-3")
+        #expect(found, "\(screen)")
+        #expect(screen.contains("succeeded"))
+        try tmux.send("q")
+    }
+
+    @Test func escapeSequencesFromABuildNeverReachTheTerminal() async throws {
+        let home = try TemporaryHome()
+        _ = try home.write("evil.yaml", """
+            name: evil
+            commands:
+              - "printf '\\\\033]0;pwned-title\\\\007\\\\033]52;c;cHduZWQ=\\\\007\\\\033[2J\\\\033[Hvisible-text\\\\n'"
+            """)
+        #expect(try await runCLI(["build", "start", "evil.yaml", "--wait"], home: home).status == 0)
+        let tmux = try start(home, "open /projects/1/builds/1/logs")
+        let (found, screen) = await tmux.waitFor("visible-text")
+        #expect(found, "\(screen)")
+        let title = try String(contentsOfFile: try titleFile(tmux), encoding: .utf8)
+        #expect(!title.contains("pwned-title"))
+        try tmux.send("q")
+    }
+
+    func titleFile(_ tmux: TmuxSession) throws -> String {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("\(tmux.socket)-title").path
+        _ = try SimpleCommand.run(["/bin/sh", "-c", "tmux -L \(tmux.socket) display-message -p -t \(tmux.target) '#{pane_title}' > \(out)"])
+        return out
+    }
+}
