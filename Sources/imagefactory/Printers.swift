@@ -24,7 +24,7 @@ enum PlanPrinter {
             Swift.print(style.bold("Step \(i + 1)/\(plan.steps.count): \(step.name)"))
             for d in step.details { Swift.print("  - \(d)") }
             for c in step.commands {
-                Swift.print("  $ " + c.argv.map(shellWord).joined(separator: " "))
+                Swift.print("  $ " + c.argv.map(shellQuote).joined(separator: " "))
             }
             for f in step.files {
                 Swift.print("  file \(f.path):")
@@ -44,11 +44,6 @@ enum PlanPrinter {
             Swift.print(style.bold("Warnings"))
             for w in plan.warnings { Swift.print("  - \(w.location.map { "\($0.line):\($0.column): " } ?? "")\(w.message)") }
         }
-    }
-
-    static func shellWord(_ s: String) -> String {
-        if !s.isEmpty, s.allSatisfy({ $0.isLetter || $0.isNumber || "-_./:=+@".contains($0) }) { return s }
-        return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
 

@@ -422,7 +422,8 @@ public final class BuildRunner: @unchecked Sendable {
     }
 }
 
-func shellQuote(_ s: String) -> String {
+/// Quotes a word for /bin/sh when it needs it.
+public func shellQuote(_ s: String) -> String {
     if !s.isEmpty, s.allSatisfy({ $0.isLetter || $0.isNumber || "-_./:=+@".contains($0) }) { return s }
     return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }

@@ -39,9 +39,12 @@ protocol Screen: AnyObject {
     /// Keys no action claims (text fields, digits). True when used.
     func handleKey(_ key: Key, app: TUIApp) -> ScreenEffect?
     func handleMouse(_ event: MouseEvent, app: TUIApp) -> ScreenEffect?
+    /// The menu of the selection (right click, or the menu key).
+    func contextMenu(app: TUIApp) -> ContextMenu?
 }
 
 extension Screen {
+    func contextMenu(app: TUIApp) -> ContextMenu? { nil }
     func handleKey(_ key: Key, app: TUIApp) -> ScreenEffect? { nil }
     func handleMouse(_ event: MouseEvent, app: TUIApp) -> ScreenEffect? { nil }
 }

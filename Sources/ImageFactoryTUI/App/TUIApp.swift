@@ -207,9 +207,39 @@ public final class TUIApp: @unchecked Sendable {
         case .refresh: lastLoad.removeAll()
         case .copyLink: apply(.copy(screen.link, what: "link"))
         case .saveScreen: saveScreen()
+        case .newBuild: openNewBuild()
+        case .watchPane: openWatchPane()
+        case .openProject, .openBuild: overlay = .palette(PaletteState(entries: paletteEntries()))
+        case .contextMenu:
+            if let menu = screen.contextMenu(app: self) { overlay = .menu(menu) } else { show("no menu here") }
         case .suspend: suspendToShell()
         default: show("\(registry.descriptor(id)?.title ?? id.rawValue) is not available on this screen")
         }
+    }
+
+    private func openNewBuild() {
+        do {
+            let project = try (stack.last as? ProjectScoped)?.project ?? service.project(nil)
+            if let reason = Permission.startBuild.denialReason(for: try service.role(in: project)) {
+                show("New build: \(reason)")
+                return
+            }
+            stack.append(NewBuildScreen(project: project, draftDirectory: outputDirectory))
+        } catch {
+            show("\(error)")
+        }
+    }
+
+    /// Inside tmux, opens `imagefactory watch` for this build in a side pane.
+    private func openWatchPane() {
+        guard terminal.capabilities.insideTmux else { return show("the watch pane needs tmux: run `imagefactory watch` in another pane") }
+        guard let exe = runnerExecutable else { return show("the watch pane needs the imagefactory executable") }
+        var command = shellQuote(exe) + " watch"
+        if let build = (stack.last as? BuildScreen)?.build {
+            command += " " + shellQuote("/projects/\(build.projectId)/builds/\(build.number.rawValue)")
+        }
+        let status = (try? SimpleCommand.run(["/usr/bin/env", "tmux", "split-window", "-h", "-l", "45", command])) ?? 127
+        show(status == 0 ? "watch pane opened" : "tmux split-window failed with status \(status)")
     }
 
     func apply(_ effect: ScreenEffect?) {

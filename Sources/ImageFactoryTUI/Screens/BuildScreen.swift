@@ -253,6 +253,12 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
             return rerun(app)
         case .downloadLogs:
             return logs.saveAll(to: app.outputDirectory, service: app.service)
+        case .showLogs where tab != .logs:
+            tab = .logs
+            return ScreenEffect.none
+        case .showArtifacts:
+            tab = .artifacts
+            return ScreenEffect.none
         default:
             break
         }
@@ -298,6 +304,23 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
         return ScreenEffect.none
     }
 
+    func contextMenu(app: TUIApp) -> ContextMenu? { contextMenu(app: app, x: 4, y: 6) }
+
+    func contextMenu(app: TUIApp, x: Int, y: Int) -> ContextMenu? {
+        if tab == .artifacts, let a = data?.artifacts[safe: selectedArtifact] {
+            return ContextMenu(title: a.name, items: [
+                .init(title: "Download", action: .downloadArtifact),
+                .init(title: "Copy link", action: .copyLink),
+            ], x: x, y: y)
+        }
+        return ContextMenu(title: "Build \(build.number)", items: [
+            .init(title: "Download logs", action: .downloadLogs),
+            .init(title: "Re-run", action: .rerunBuild),
+            .init(title: "Copy link", action: .copyLink),
+            .init(title: "Cancel build", action: .cancelBuild),
+        ], x: x, y: y)
+    }
+
     private func rerun(_ app: TUIApp) -> ScreenEffect? {
         guard let executable = app.runnerExecutable else { return .message("re-run needs the imagefactory executable") }
         do {
@@ -328,12 +351,7 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
             selectedStep = hit.step
             return perform(.toggleStep, app: app)
         case .rightClick:
-            return .menu(ContextMenu(title: "Build \(build.number)", items: [
-                .init(title: "Download logs", action: .downloadLogs),
-                .init(title: "Re-run", action: .rerunBuild),
-                .init(title: "Copy link", action: .copyLink),
-                .init(title: "Cancel build", action: .cancelBuild),
-            ], x: event.x, y: event.y))
+            return contextMenu(app: app, x: event.x, y: event.y).map { .menu($0) }
         case .middleClick: return nil
         }
     }

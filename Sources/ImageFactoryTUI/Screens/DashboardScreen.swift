@@ -159,12 +159,24 @@ final class DashboardScreen: Screen, @unchecked Sendable {
         case .bottom: selected = max(0, (data?.builds.count ?? 1) - 1); return ScreenEffect.none
         case .nextTab: tab = Tab(rawValue: (tab.rawValue + 1) % Tab.allCases.count)!; return ScreenEffect.none
         case .previousTab: tab = Tab(rawValue: (tab.rawValue + Tab.allCases.count - 1) % Tab.allCases.count)!; return ScreenEffect.none
-        case .open:
+        case .open, .showLogs, .showArtifacts:
             guard tab == .myProjects, let row = data?.builds[safe: selected] else { return ScreenEffect.none }
             guard let project = try? app.service.project(id: row.build.projectId) else { return .message("project not found") }
-            return .push(BuildScreen(build: row.build, project: project, tab: .overview))
+            let tab: BuildScreen.Tab = action == .showLogs ? .logs : action == .showArtifacts ? .artifacts : .overview
+            return .push(BuildScreen(build: row.build, project: project, tab: tab))
         default: return nil
         }
+    }
+
+    func contextMenu(app: TUIApp) -> ContextMenu? { contextMenu(app: app, x: 4, y: 6) }
+
+    func contextMenu(app: TUIApp, x: Int, y: Int) -> ContextMenu? {
+        guard tab == .myProjects, let row = data?.builds[safe: selected] else { return nil }
+        return ContextMenu(title: "\(row.projectName)\(row.build.number)", items: [
+            .init(title: "Open", action: .open),
+            .init(title: "Logs", action: .showLogs),
+            .init(title: "Artifacts", action: .showArtifacts),
+        ], x: x, y: y)
     }
 
     func handleKey(_ key: Key, app: TUIApp) -> ScreenEffect? {
@@ -182,7 +194,8 @@ final class DashboardScreen: Screen, @unchecked Sendable {
         case .leftClick, .rightClick:
             guard let hit = rowsOnScreen.first(where: { $0.y == event.y }) else { return nil }
             selected = hit.index
-            return event.kind == .leftClick ? ScreenEffect.none : .message("context menu: Enter opens the build; on the build page: Download logs, Re-run")
+            if event.kind == .leftClick { return ScreenEffect.none }
+            return contextMenu(app: app, x: event.x, y: event.y).map { .menu($0) }
         case .middleClick: return nil
         }
     }

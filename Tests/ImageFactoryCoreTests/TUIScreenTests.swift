@@ -1,0 +1,176 @@
+import Foundation
+import Testing
+@testable import ImageFactoryCore
+@testable import ImageFactoryTUI
+@testable import Terminal
+
+/// Screens rendered into the in-memory terminal: text and colours, no real terminal needed.
+@Suite struct TUIScreenTests {
+    func makeApp(_ service: FactoryService, width: Int = 100, height: Int = 30, unicode: Bool = true) throws -> (TUIApp, MemoryTerminal) {
+        let terminal = MemoryTerminal(width: width, height: height,
+                                      capabilities: .init(colors: .palette256, unicode: unicode, mouse: true, insideTmux: false))
+        let keymap = try #require(KeymapLoader.builtIn(named: "default"))
+        let app = TUIApp(service: service, terminal: terminal, theme: ThemeLoader.builtIn(named: "default"),
+                         glyphs: unicode ? .unicode : .ascii, registry: ActionRegistry(keymap: keymap))
+        return (app, terminal)
+    }
+
+    /// Loads the top screen's data the way the loop does, synchronously.
+    func settle(_ app: TUIApp, _ service: FactoryService) throws {
+        guard let screen = app.stack.last else { return }
+        try screen.load(service)?()
+    }
+
+    @Test func dashboardShowsTheLastBuildStatusWithoutAKeypress() async throws {
+        let home = try TemporaryHome()
+        let service = try home.service()
+        let failed = try await runShellBuild(service, "name: broken\ncommands: [\"exit 3\"]\n")
+        #expect(failed.status == .failed)
+        let (app, _) = try makeApp(service)
+        try app.open(link: nil)
+        try settle(app, service)
+        let grid = app.renderFrame()
+        #expect(grid.text.contains("Welcome back, Alice"))
+        #expect(grid.text.contains("last build: ✗ examples#1 broken failed"))
+        #expect(grid.text.contains("[My Projects]"))
+        let theme = ThemeLoader.builtIn(named: "default")
+        #expect(grid.style(of: "last build:")?.foreground == theme.error.foreground)
+    }
+
+    @Test func buildPageFoldsSucceededStepsAndOpensTheFailedOne() async throws {
+        let home = try TemporaryHome()
+        let service = try home.service()
+        let build = try await runShellBuild(service, """
+            name: twosteps
+            commands:
+              - echo compiled-fine
+              - "echo 'fatal: broken thing' >&2; exit 4"
+            """)
+        let (app, _) = try makeApp(service)
+        try app.open(link: "/projects/\(build.projectId)/builds/\(build.number.rawValue)")
+        try settle(app, service)
+        let text = app.renderFrame().text
+        #expect(text.contains("Build #1 - examples"))
+        #expect(text.contains("▶ 1. Setup"))
+        #expect(text.contains("▼ 3. Build"))
+        #expect(text.contains("fatal: broken thing"))
+        #expect(text.contains("command 2 of 2 failed with exit status 4"))
+        // Enter folds the selected step; the link names the screen.
+        #expect(app.stack.last?.link == "/projects/1/builds/1")
+    }
+
+    @Test func asciiFallbackDrawsNoUnicodeGlyphs() async throws {
+        let home = try TemporaryHome()
+        let service = try home.service()
+        _ = try await runShellBuild(service, "name: ok\ncommands: [\"true\"]\n")
+        let (app, _) = try makeApp(service, width: 80, height: 24, unicode: false)
+        try app.open(link: "/projects/1/builds/1")
+        try settle(app, service)
+        let text = app.renderFrame().text
+        #expect(text.contains("succeeded"))
+        #expect(text.unicodeScalars.allSatisfy { $0.isASCII }, "\(text)")
+    }
+
+    @Test func viewerSeesCancelDisabledWithTheReason() async throws {
+        let home = try TemporaryHome()
+        let owner = try home.service()
+        let project = try owner.project(nil)
+        let build = try owner.startBuild(text: "name: q\ncommands: [\"true\"]\n", file: nil, in: project)
+        let viewer = try home.service(login: "vera", uid: 6001)
+        try owner.store.write { db in
+            try Membership(projectId: project.id!, userId: viewer.user.id!, role: .viewer, createdAt: Date()).insert(db)
+        }
+        let (app, _) = try makeApp(viewer)
+        try app.open(link: "/projects/1/builds/\(build.number.rawValue)")
+        try settle(app, viewer)
+        app.handle(.character("x"))
+        let text = app.renderFrame().text
+        #expect(text.contains("Cancel build: requires Member (you are Viewer)"))
+        #expect(try owner.store.build(id: build.id!)?.cancelRequested == false)
+    }
+
+    @Test func logsTabSearchesAndHighlightsMatches() async throws {
+        let home = try TemporaryHome()
+        let service = try home.service()
+        _ = try await runShellBuild(service, "name: many\ncommands: [\"for i in $(seq 1 300); do echo row-$i; done\"]\n")
+        let (app, _) = try makeApp(service)
+        try app.open(link: "/projects/1/builds/1/logs")
+        try settle(app, service)
+        _ = app.renderFrame()
+        app.handle(.character("/"))
+        for c in "row-15" { app.handle(.character(c)) }
+        app.handle(.enter)
+        let grid = app.renderFrame()
+        #expect(grid.text.contains("row-15"))
+        let theme = ThemeLoader.builtIn(named: "default")
+        let matchStyle = try #require(grid.style(of: "row-15"))
+        #expect(matchStyle.background == theme.currentMatch.background || matchStyle.background == theme.searchMatch.background)
+    }
+
+    @Test func paletteRanksBuildsAndRunsTheChosenEntry() async throws {
+        let home = try TemporaryHome()
+        let service = try home.service()
+        _ = try await runShellBuild(service, "name: zeta-image\ncommands: [\"true\"]\n")
+        let (app, _) = try makeApp(service)
+        try app.open(link: nil)
+        try settle(app, service)
+        app.handle(.control("k"))
+        for c in "zeta" { app.handle(.character(c)) }
+        let text = app.renderFrame().text
+        #expect(text.contains("Command palette"))
+        #expect(text.contains("#1 zeta-image"))
+        app.handle(.enter)
+        #expect(app.stack.last?.link == "/projects/1/builds/1")
+    }
+
+    @Test func helpListsTheBindingsOfTheCurrentScreen() throws {
+        let home = try TemporaryHome()
+        let service = try home.service()
+        let (app, _) = try makeApp(service)
+        try app.open(link: nil)
+        try settle(app, service)
+        app.handle(.character("?"))
+        let text = app.renderFrame().text
+        #expect(text.contains("Keys on this screen"))
+        #expect(text.contains("Command palette"))
+        #expect(text.contains("ctrl+k"))
+    }
+
+    @Test func saveScreenWritesWhatIsOnScreen() throws {
+        let home = try TemporaryHome()
+        let service = try home.service()
+        let terminal = MemoryTerminal(width: 80, height: 24)
+        let app = TUIApp(service: service, terminal: terminal, theme: ThemeLoader.builtIn(named: "mono"), glyphs: .unicode,
+                         registry: ActionRegistry(keymap: try #require(KeymapLoader.builtIn(named: "default"))),
+                         outputDirectory: home.url)
+        try app.open(link: nil)
+        try settle(app, service)
+        app.perform(.saveScreen)
+        let files = try FileManager.default.contentsOfDirectory(atPath: home.url.path).filter { $0.hasPrefix("imagefactory-screen-") }
+        #expect(files.count == 1)
+        let saved = try String(contentsOf: home.url.appendingPathComponent(files[0]), encoding: .utf8)
+        #expect(saved.contains("Welcome back"))
+    }
+}
+
+@Suite struct TUIContextMenuTests {
+    @Test func rightClickOnABuildOffersItsActionsAndDownloadLogsSavesTheLog() async throws {
+        let home = try TemporaryHome()
+        let service = try home.service()
+        _ = try await runShellBuild(service, "name: menu\ncommands: [\"echo menu-line\"]\n")
+        let terminal = MemoryTerminal(width: 100, height: 30)
+        let app = TUIApp(service: service, terminal: terminal, theme: ThemeLoader.builtIn(named: "default"), glyphs: .unicode,
+                         registry: ActionRegistry(keymap: try #require(KeymapLoader.builtIn(named: "default"))),
+                         outputDirectory: home.url)
+        try app.open(link: "/projects/1/builds/1")
+        try app.stack.last?.load(service)?()
+        _ = app.renderFrame()
+        app.handle(.mouse(MouseEvent(kind: .rightClick, x: 10, y: 8)))
+        let text = app.renderFrame().text
+        #expect(text.contains("Download logs"))
+        #expect(text.contains("Re-run"))
+        app.handle(.enter)
+        let saved = home.url.appendingPathComponent("build-1-menu.log")
+        #expect(try String(contentsOf: saved, encoding: .utf8).contains("menu-line"))
+    }
+}
