@@ -52,7 +52,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "imagefactory-bench",
-            dependencies: ["ImageFactoryCore"],
+            dependencies: ["ImageFactoryCore", "ImageFactoryTUI", "Terminal", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/imagefactory-bench"
         ),
         .testTarget(

@@ -1,5 +1,8 @@
 import Foundation
+import GRDB
 import ImageFactoryCore
+import ImageFactoryTUI
+import Terminal
 
 // imagefactory-bench: the speed and memory goals, each measured against a baseline run in the same process.
 // Usage: swift run -c release imagefactory-bench [--lines N] [--runs N]
@@ -146,3 +149,131 @@ _ = waitWithUsage(tree)
 print("4. Metrics sampler, one sample of a build with \(processCount) processes")
 print("   median \(ms(median(sampleCosts)))  p90 \(ms(percentile(sampleCosts, 0.9)))   (goal < 1 ms)")
 print("   baseline, one read of /proc/self/stat: \(ms(median(statCosts)))   ratio \(String(format: "%.0fx", median(sampleCosts) / median(statCosts)))")
+
+// 5. The full-screen interface.
+print("")
+print("5. Full-screen interface (in-memory terminal 120x40 for frames; the real binary in tmux for CPU and memory)")
+func makeApp(_ service: FactoryService) -> TUIApp {
+    TUIApp(service: service, terminal: MemoryTerminal(width: 120, height: 40), theme: ThemeLoader.builtIn(named: "default"),
+           glyphs: .unicode, registry: ActionRegistry(keymap: KeymapLoader.builtIn(named: "default")!))
+}
+
+/// Runs a shell line and returns its wall time in seconds.
+func timeShell(_ line: String) throws -> Double {
+    let t = now()
+    _ = try SimpleCommand.run(["/bin/sh", "-c", line])
+    return seconds(now() - t)
+}
+
+// 5a. First frame with 10,000 builds in the database.
+let many = DataDirectory(root: root.appendingPathComponent("many"))
+let manyService = try FactoryService.open(directory: many)
+let manyProject = try manyService.project(nil)
+try manyService.store.write { db in
+    let user = manyService.user.id!.rawValue
+    let statement = try db.makeStatement(sql: """
+        INSERT INTO build (projectId, number, name, method, manifest, manifestSha256, status, startedBy, createdAt, startedAt, finishedAt)
+        VALUES (?, ?, ?, 'shell', 'name: x', ?, ?, ?, ?, ?, ?)
+        """)
+    let base = Date().addingTimeInterval(-86400 * 30)
+    for i in 1...10_000 {
+        let t = base.addingTimeInterval(Double(i) * 200)
+        try statement.execute(arguments: [manyProject.id!.rawValue, i, "build-\(i % 37)", String(repeating: "a", count: 64),
+                                          i % 9 == 0 ? "failed" : "succeeded", user, t, t, t.addingTimeInterval(42)])
+    }
+}
+var firstFrames: [Double] = []
+var sqliteTimes: [Double] = []
+for _ in 0..<max(5, runs) {
+    let t = now()
+    let app = makeApp(manyService)
+    try app.open(link: nil)
+    try app.loadVisibleScreen()
+    let grid = app.renderFrame()
+    firstFrames.append(seconds(now() - t))
+    precondition(grid.text.contains("Recent Builds"))
+    sqliteTimes.append(try timeShell("sqlite3 \(many.databaseURL.path) 'SELECT number, name, status FROM build ORDER BY id DESC LIMIT 50' > /dev/null"))
+}
+print("   first frame, 10,000 builds:      \(ms(median(firstFrames)))   (goal < 150 ms; sqlite3 CLI listing 50 builds: \(ms(median(sqliteTimes))), ratio \(String(format: "%.2fx", median(firstFrames) / median(sqliteTimes))))")
+
+// 5b. The last screen of the 2,000,000-line log.
+var lastScreens: [Double] = []
+var tailTimes: [Double] = []
+for _ in 0..<max(5, runs) {
+    let t = now()
+    let app = makeApp(service)
+    try app.open(link: "/projects/\(build.projectId)/builds/\(build.number.rawValue)/logs")
+    try app.loadVisibleScreen()
+    let grid = app.renderFrame()
+    lastScreens.append(seconds(now() - t))
+    precondition(grid.text.contains("filler") || grid.text.contains(needle) || grid.text.contains("Step"))
+    tailTimes.append(try timeShell("tail -n 40 \(textLog) > /dev/null"))
+}
+print("   last screen of a \(lineCount)-line log: \(ms(median(lastScreens)))   (goal < 100 ms; tail -n 40: \(ms(median(tailTimes))), ratio \(String(format: "%.2fx", median(lastScreens) / median(tailTimes))))")
+
+// 5c. Keypress to frame while a build streams about 10,000 lines a second.
+let streamer = "awk 'BEGIN { for (i = 0; i < 150000; i++) { printf \"%09d streaming line with some text to look like a compiler\\n\", i; if (i % 100 == 99) { fflush(); system(\"sleep 0.01\") } } }'"
+let streamBuild = try service.startBuild(text: "name: stream\nmethod: shell\ncommands:\n  - |\n    \(streamer)\n", file: nil, in: project)
+let streamPid = try SimpleCommand.spawn([cli, "build", "run", "--build-id", String(streamBuild.id!.rawValue)], newSession: false,
+                                        outputPath: root.appendingPathComponent("stream.log").path)
+while (try service.store.build(id: streamBuild.id!)?.logLines ?? 0) < 1000 { usleep(50_000) }
+let streamApp = makeApp(service)
+try streamApp.open(link: "/projects/\(streamBuild.projectId)/builds/\(streamBuild.number.rawValue)/logs")
+try streamApp.loadVisibleScreen()
+_ = streamApp.renderFrame()
+var keyFrames: [Double] = []
+var idleFrames: [Double] = []
+for i in 0..<200 {
+    if i % 5 == 0 { try streamApp.loadVisibleScreen() }
+    var t = now()
+    _ = streamApp.renderFrame()
+    idleFrames.append(seconds(now() - t))
+    t = now()
+    streamApp.press(i % 2 == 0 ? .up : .down)
+    _ = streamApp.renderFrame()
+    keyFrames.append(seconds(now() - t))
+    usleep(20_000)
+}
+let streamed = try service.store.build(id: streamBuild.id!)?.logLines ?? 0
+print("   keypress to frame while streaming: median \(ms(median(keyFrames))), p99 \(ms(percentile(keyFrames, 0.99)))   (goal median < 16 ms; a frame with no key: \(ms(median(idleFrames))); \(streamed) lines streamed so far)")
+
+// 5d. The real interface following that build in tmux: its CPU and memory, against `tail -f` of the same log.
+func procStat(_ pid: Int32) -> (ticks: Double, rss: Double)? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")"),
+          let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+    let f = stat[stat.index(after: close)...].split(separator: " ")
+    let hwm = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0
+    return (Double(f[11])! + Double(f[12])!, hwm * 1024)
+}
+func findProcess(_ marker: String) -> Int32? {
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+        guard let pid = Int32(entry), let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { continue }
+        let cmd = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+        if cmd.hasPrefix(marker) { return pid }
+    }
+    return nil
+}
+let socketName = "if-bench-\(getpid())"
+let streamLog = directory.logDirectory(for: streamBuild.id!).appendingPathComponent("text.log").path
+let link = "/projects/\(streamBuild.projectId)/builds/\(streamBuild.number.rawValue)/logs"
+_ = try SimpleCommand.run(["/usr/bin/env", "tmux", "-L", socketName, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40",
+                           "env IMAGEFACTORY_HOME=\(directory.root.path) LC_ALL=C.UTF-8 \(cli) open \(link)"])
+_ = try SimpleCommand.run(["/usr/bin/env", "tmux", "-L", socketName, "split-window", "-t", "0", "tail -f \(streamLog)"])
+usleep(1_500_000)
+let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+if let tui = findProcess("\(cli) open"), let tail = findProcess("tail -f"), let a0 = procStat(tui), let b0 = procStat(tail) {
+    let t0 = now()
+    usleep(6_000_000)
+    let wall = seconds(now() - t0)
+    if let a1 = procStat(tui), let b1 = procStat(tail) {
+        let tuiCPU = (a1.ticks - a0.ticks) / ticksPerSecond / wall * 100
+        let tailCPU = (b1.ticks - b0.ticks) / ticksPerSecond / wall * 100
+        print("   following the streaming build for \(String(format: "%.0f", wall)) s: imagefactory CPU \(String(format: "%.1f%%", tuiCPU)) of one core, peak RSS \(String(format: "%.1f MB", a1.rss / 1e6))   (goals < 10%, < 64 MB)")
+        print("   baseline tail -f of the same log:         CPU \(String(format: "%.1f%%", tailCPU)), peak RSS \(String(format: "%.1f MB", b1.rss / 1e6))")
+    }
+} else {
+    print("   following in tmux: not measured (tmux or the processes were not found)")
+}
+_ = try? SimpleCommand.run(["/usr/bin/env", "tmux", "-L", socketName, "kill-server"])
+_ = try service.cancelBuild(BuildReference(project: .id(streamBuild.projectId), number: streamBuild.number))
+_ = waitWithUsage(streamPid)

@@ -114,6 +114,16 @@ public final class TUIApp: @unchecked Sendable {
         terminal.shutdown()
     }
 
+    /// Loads the top screen's data and applies it now, as the loop would (benchmarks, tests).
+    public func loadVisibleScreen() throws {
+        guard let screen = stack.last else { return }
+        try screen.load(service)?()
+        for apply in mailbox.drain() { apply() }
+    }
+
+    /// Handles one key as if it was typed.
+    public func press(_ key: Key) { handle(key) }
+
     /// One frame, also used by tests and by "save screen".
     public func renderFrame(now: Date = Date()) -> Grid {
         let (w, h) = terminal.size
