@@ -1,3 +1,4 @@
+import ImageFactoryCore
 import Foundation
 import Terminal
 import Yams

@@ -1,8 +1,8 @@
-/// "Did you mean" for names in theme and keymap files.
-enum SpellingSuggestion {
+/// "Did you mean" for names in manifests, theme and keymap files.
+public enum SpellingSuggestion {
     /// The closest candidate within a typo budget (2 edits, 3 for names longer than 8), ignoring case,
     /// `-`, `_` and `.`; nil when nothing is close.
-    static func nearest(to name: String, among candidates: [String]) -> String? {
+    public static func nearest(to name: String, among candidates: [String]) -> String? {
         let key = folded(name)
         var best: (candidate: String, distance: Int)?
         for candidate in candidates {
