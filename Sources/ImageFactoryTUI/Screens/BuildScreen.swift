@@ -179,12 +179,14 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
             if let s = line.step { stepRows.append((y, s)) }
         }
         guard metricsHeight > 0 else { return }
-        renderMetrics(data.metrics, into: &grid, rect: metricsRect, ctx: ctx)
+        renderMetrics(data.metrics, finished: data.build.status.isFinished, into: &grid, rect: metricsRect, ctx: ctx)
     }
 
-    private func renderMetrics(_ rows: [MetricRow], into grid: inout Grid, rect: Rect, ctx: RenderContext) {
+    private func renderMetrics(_ rows: [MetricRow], finished: Bool, into grid: inout Grid, rect: Rect, ctx: RenderContext) {
         let t = ctx.theme
-        grid.put(" Metrics" + (rows.isEmpty ? "  (no samples yet)" : "  (last minute; network is host-wide)"), x: rect.x, y: rect.y, style: t.accent)
+        let note = !rows.isEmpty ? "  (last minute; network is host-wide)"
+            : finished ? "  (none: the build ended before the first sample)" : "  (no samples yet)"
+        grid.put(" Metrics" + note, x: rect.x, y: rect.y, style: t.accent)
         guard let last = rows.last else { return }
         let window = rows.filter { $0.timeMs >= last.timeMs - 60_000 }
         let spark = max(8, min(60, rect.width - 51))
