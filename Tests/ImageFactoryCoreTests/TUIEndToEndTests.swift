@@ -15,10 +15,12 @@ struct TUIEndToEndTests {
 
     @Test func journey2WatchABuildAdvanceThenCancelAnother() async throws {
         let home = try TemporaryHome()
+        // The build runs until the test releases it, so a slow machine cannot make it finish unseen.
+        let release = home.url.appendingPathComponent("release").path
         _ = try home.write("slow.yaml", """
             name: slow
             commands:
-              - "for i in $(seq 1 16); do echo tick-$i; sleep 0.5; done"
+              - "i=0; while [ ! -f \(release) ] && [ $i -lt 600 ]; do i=$((i+1)); echo tick-$i; sleep 0.3; done"
               - echo second-command
             """)
         _ = try home.write("forever.yaml", "name: forever\ncommands: [\"echo waiting; sleep 300\"]\n")
@@ -34,7 +36,9 @@ struct TUIEndToEndTests {
         // The running step is open by itself and shows its lines as they come.
         (found, screen) = await tmux.waitFor("tick-")
         #expect(found, "\(screen)")
-        #expect(screen.contains("CPU"))
+        (found, screen) = await tmux.waitFor("CPU")
+        #expect(found, "metrics while it runs: \(screen)")
+        _ = FileManager.default.createFile(atPath: release, contents: Data())
         (found, screen) = await tmux.waitFor("succeeded", timeout: .seconds(30))
         #expect(found, "\(screen)")
         #expect(screen.contains("4. Artifacts"))
@@ -63,17 +67,33 @@ struct TUIEndToEndTests {
     @Test func journey1FromAnExampleTemplateToAStartedBuild() async throws {
         let home = try TemporaryHome()
         // The editor appends a command, as a user would.
-        let editor = try home.write("editor.sh", "#!/bin/sh\nsed -i 's/^commands:$/commands:\\n  - echo edited-by-editor/' \"$1\"\n")
+        let editor = try home.write("editor.sh", #"""
+            #!/bin/sh
+            sed -i 's/^\( *\)- "\{0,1\}mkdir -p out"\{0,1\}$/&\n\1- echo edited-by-editor/' "$1"
+
+            """#)
         chmod(editor, 0o755)
         let tmux = try start(home, "open /projects/1/builds/new", env: ["EDITOR": editor])
         var (found, screen) = await tmux.waitFor("shell-hello")
         #expect(found, "\(screen)")
         for _ in 0..<5 { try tmux.send("Down") }
         try tmux.send("Enter")
+        // The form shows the template's fields; a bad value is reported at its field as it is typed.
+        (found, screen) = await tmux.waitFor("Build commands")
+        #expect(found, "\(screen)")
+        for _ in 0..<9 { try tmux.send("Tab") }
+        try tmux.type("x")
+        (found, screen) = await tmux.waitFor("invalid size")
+        #expect(found, "memory 512MiBx is reported at its field: \(screen)")
+        try tmux.send("BSpace")
+        // $EDITOR edits the YAML; the form comes back with the change.
+        try tmux.send("C-e")
+        (found, screen) = await tmux.waitFor("edited-by-editor")
+        #expect(found, "\(screen)")
+        try tmux.send("M-v")
         (found, screen) = await tmux.waitFor("the manifest is valid")
         #expect(found, "\(screen)")
         #expect(screen.contains("Step 3/4: Build"))
-        #expect(screen.contains("edited-by-editor"))
         try tmux.send("s")
         (found, screen) = await tmux.waitFor("Start build `shell-hello`")
         #expect(found, "\(screen)")

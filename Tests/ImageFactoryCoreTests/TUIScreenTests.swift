@@ -174,3 +174,42 @@ import Testing
         #expect(try String(contentsOf: saved, encoding: .utf8).contains("menu-line"))
     }
 }
+
+@Suite struct ManifestFormTests {
+    @Test func formReadsFieldsAndWritesThemBackKeepingOtherKeys() throws {
+        let yaml = """
+            name: demo
+            method: shell
+            commands:
+              - make
+              - make test
+            env:
+              CC: gcc
+            resources:
+              memory: 1GiB
+            """
+        var form = try #require(ManifestForm(yaml: yaml))
+        #expect(form.fields.first { $0.key == "commands" }?.value == "make\nmake test")
+        #expect(form.fields.first { $0.key == "resources.memory" }?.value == "1GiB")
+        let tags = try #require(form.fields.firstIndex { $0.key == "tags" })
+        form.fields[tags].value = "latest, v2"
+        let memory = try #require(form.fields.firstIndex { $0.key == "resources.memory" })
+        form.fields[memory].value = ""
+        let out = try form.apply(to: yaml)
+        let check = ManifestLoader.check(text: out, file: nil, context: .unrestricted)
+        let manifest = try #require(check.manifest, "\(check.diagnostics)\n\(out)")
+        #expect(manifest.tags == ["latest", "v2"])
+        #expect(manifest.env == ["CC": "gcc"])
+        #expect(manifest.resources.memory == nil)
+        #expect(manifest.commands == ["make", "make test"])
+    }
+
+    @Test func invalidValuesAreReportedAtTheirField() throws {
+        var form = try #require(ManifestForm(yaml: "name: x\ncommands: [make]\n"))
+        let memory = try #require(form.fields.firstIndex { $0.key == "resources.memory" })
+        form.fields[memory].value = "2GB?"
+        let check = ManifestLoader.check(text: try form.apply(to: "name: x\ncommands: [make]\n"), file: nil, context: .unrestricted)
+        let problems = ManifestForm.diagnosticsByField(check.diagnostics)
+        #expect(problems["resources.memory"]?.message.contains("invalid size `2GB?`") == true)
+    }
+}

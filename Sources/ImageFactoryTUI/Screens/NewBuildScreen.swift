@@ -5,7 +5,7 @@ import Terminal
 /// Journey 1: pick a template (or a method's example), edit the manifest in $EDITOR, review the validation
 /// and the dry-run plan, then start the build (confirmed) or save the manifest as a template.
 final class NewBuildScreen: Screen, ProjectScoped, @unchecked Sendable {
-    enum Stage { case choose, review }
+    enum Stage { case choose, form, review }
 
     struct Snapshot: Sendable {
         var templates: [Template]
@@ -21,6 +21,11 @@ final class NewBuildScreen: Screen, ProjectScoped, @unchecked Sendable {
     private(set) var dryRun: FactoryService.DryRun?
     private var scroll = 0
     private var nameInput: String?
+    private(set) var form: ManifestForm?
+    private var focused = 0
+    /// Live validation of what the form holds, by field.
+    private var fieldProblems: [String: ManifestDiagnostic] = [:]
+    private var templateName = ""
 
     init(project: Project, draftDirectory: URL) {
         projectValue = project
@@ -29,7 +34,13 @@ final class NewBuildScreen: Screen, ProjectScoped, @unchecked Sendable {
 
     let context = ScreenContext.newBuild
     var link: String { "/projects/\(projectValue.id!)/builds/new" }
-    var title: String { stage == .choose ? "New build" : "New build: review" }
+    var title: String {
+        switch stage {
+        case .choose: "New build"
+        case .form: "New build: \(templateName)"
+        case .review: "New build: review"
+        }
+    }
     let isLive = false
 
     func load(_ service: FactoryService) throws -> (@Sendable () -> Void)? {
@@ -52,6 +63,8 @@ final class NewBuildScreen: Screen, ProjectScoped, @unchecked Sendable {
                 grid.put("  \(CellWidth.pad(tpl.name, to: 20)) \(CellWidth.pad(tpl.scope.rawValue, to: 8)) \(CellWidth.pad(tpl.method.rawValue, to: 7)) \(tpl.description)",
                          x: rect.x, y: y, style: style, maxWidth: rect.width)
             }
+        case .form:
+            renderForm(into: &grid, rect: rect, context: ctx)
         case .review:
             var lines: [(String, TextStyle)] = []
             if let dry = dryRun {
@@ -83,7 +96,7 @@ final class NewBuildScreen: Screen, ProjectScoped, @unchecked Sendable {
                 grid.put(line, x: rect.x, y: rect.y + i, style: style, maxWidth: rect.width)
             }
             let prompt = nameInput.map { " Template name: \($0)_" }
-                ?? " e: edit again   s: start the build   t: save as template   Esc: back"
+                ?? " e: edit in $EDITOR   f: back to the form   s: start the build   t: save as template   Esc: form"
             grid.put(prompt, x: rect.x, y: rect.maxY - 1, style: t.hint, maxWidth: rect.width)
         }
     }
@@ -95,15 +108,28 @@ final class NewBuildScreen: Screen, ProjectScoped, @unchecked Sendable {
         case (.choose, .open):
             guard let tpl = templates[safe: selected] else { return ScreenEffect.none }
             do { try tpl.manifest.write(to: draft, atomically: true, encoding: .utf8) } catch { return .message("cannot write \(draft.path): \(error)") }
+            templateName = tpl.name
+            return openForm(app) ?? edit(app)
+        case (.form, .nextField): focused = (focused + 1) % max(1, form?.fields.count ?? 1)
+        case (.form, .previousField): focused = (focused + max(1, form?.fields.count ?? 1) - 1) % max(1, form?.fields.count ?? 1)
+        case (.form, .back): stage = .choose
+        case (.form, .editInEditor), (.review, .editInEditor):
+            if let problem = saveForm() { return problem }
             return edit(app)
+        case (.form, .validateManifest), (.form, .previewPlan):
+            if let problem = saveForm() { return problem }
+            review(app)
+        case (.form, .startBuild), (.review, .startBuild):
+            if let problem = saveForm() { return problem }
+            review(app)
+            return start(app)
+        case (.form, .saveAsTemplate), (.review, .saveAsTemplate):
+            if let problem = saveForm() { return problem }
+            nameInput = ""
         case (.review, .moveDown): scroll += 1
         case (.review, .moveUp): scroll = max(0, scroll - 1)
         case (.review, .back):
-            stage = .choose
-        case (.review, .editInEditor): return edit(app)
-        case (.review, .startBuild): return start(app)
-        case (.review, .saveAsTemplate):
-            nameInput = ""
+            stage = form == nil ? .choose : .form
         default: return nil
         }
         return ScreenEffect.none
@@ -123,9 +149,11 @@ final class NewBuildScreen: Screen, ProjectScoped, @unchecked Sendable {
             return ScreenEffect.none
         }
         if stage == .choose, key == .enter { return perform(.open, app: app) }
+        if stage == .form { return typeIntoForm(key) }
         guard stage == .review, case .character(let c) = key else { return nil }
         switch c {
-        case "e": return edit(app)
+        case "e": return perform(.editInEditor, app: app)
+        case "f" where form != nil: stage = .form; return ScreenEffect.none
         case "s": return start(app)
         case "t": nameInput = ""; return ScreenEffect.none
         default: return nil
@@ -139,10 +167,91 @@ final class NewBuildScreen: Screen, ProjectScoped, @unchecked Sendable {
         let status = app.withSuspendedScreen {
             (try? SimpleCommand.runAttached(["/bin/sh", "-c", "\(editor) \"$0\"", draft.path])) ?? 127
         }
+        if status != 0 { return .message("the editor `\(editor)` exited with status \(status)") }
+        // Back to the form when the YAML still has one; otherwise straight to the review of what is wrong.
+        if stage != .review, openForm(app) != nil { return .message("manifest updated from $EDITOR") }
         review(app)
-        return status == 0 ? .message("manifest reviewed: \(dryRun?.check.errors.count ?? 0) errors, \(dryRun?.check.warnings.count ?? 0) warnings")
-            : .message("the editor `\(editor)` exited with status \(status)")
+        return .message("manifest reviewed: \(dryRun?.check.errors.count ?? 0) errors, \(dryRun?.check.warnings.count ?? 0) warnings")
     }
+
+    /// Shows the form for the draft; nil when the draft is not a YAML mapping.
+    private func openForm(_ app: TUIApp) -> ScreenEffect? {
+        guard let f = ManifestForm(yaml: manifestText) else { return nil }
+        form = f
+        stage = .form
+        focused = min(focused, f.fields.count - 1)
+        revalidate()
+        return ScreenEffect.none
+    }
+
+    /// Writes the form into the draft; a message when that is impossible.
+    private func saveForm() -> ScreenEffect? {
+        guard stage == .form || stage == .review, let form else { return nil }
+        do {
+            try form.apply(to: manifestText).write(to: draft, atomically: true, encoding: .utf8)
+            return nil
+        } catch {
+            return .message("cannot write the form to \(draft.path): \(error)")
+        }
+    }
+
+    private func revalidate() {
+        guard let form, let text = try? form.apply(to: manifestText) else { return }
+        let check = ManifestLoader.check(text: text, file: nil, context: projectValue.validationContext)
+        fieldProblems = ManifestForm.diagnosticsByField(check.diagnostics)
+    }
+
+    private func typeIntoForm(_ key: Key) -> ScreenEffect? {
+        guard var f = form, f.fields.indices.contains(focused) else { return nil }
+        switch key {
+        case .character(let c): f.fields[focused].value.append(c)
+        case .backspace: if !f.fields[focused].value.isEmpty { f.fields[focused].value.removeLast() }
+        case .enter:
+            if f.fields[focused].kind == .lines { f.fields[focused].value.append("\n") } else { focused = (focused + 1) % f.fields.count }
+        case .down: focused = (focused + 1) % f.fields.count
+        case .up: focused = (focused + f.fields.count - 1) % f.fields.count
+        case .control("u"): f.fields[focused].value = ""
+        default: return nil
+        }
+        form = f
+        revalidate()
+        return ScreenEffect.none
+    }
+
+    private func renderForm(into grid: inout Grid, rect: Rect, context ctx: RenderContext) {
+        let t = ctx.theme
+        guard let form else { return }
+        grid.put(" Tab/↑↓ move between fields · type to edit · Ctrl+E edit the YAML in $EDITOR · Alt+V review · Ctrl+S start",
+                 x: rect.x, y: rect.y, style: t.dim, maxWidth: rect.width)
+        var y = rect.y + 2
+        let labelWidth = 16
+        for (i, field) in form.fields.enumerated() {
+            guard y < rect.maxY - 1 else { break }
+            let isFocused = i == focused
+            grid.put(" " + CellWidth.pad(field.label, to: labelWidth), x: rect.x, y: y, style: isFocused ? t.accent : t.text)
+            let valueX = rect.x + labelWidth + 2
+            let width = max(10, rect.width - labelWidth - 4)
+            let lines = field.kind == .lines ? field.value.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) : [field.value]
+            for (n, line) in lines.prefix(max(1, rect.maxY - 2 - y)).enumerated() {
+                let style = isFocused ? t.selection : t.text
+                grid.fill(Rect(x: valueX, y: y, width: width, height: 1), style: style)
+                let used = grid.put(line, x: valueX, y: y, style: style, maxWidth: width)
+                if isFocused, n == lines.count - 1 { grid.cursor = (valueX + used, y) }
+                y += 1
+            }
+            if let problem = fieldProblems[field.key] {
+                grid.put("  \(problem.severity == .error ? ctx.glyphs.failed : "!") \(problem.message)", x: valueX, y: y,
+                         style: problem.severity == .error ? t.error : t.warn, maxWidth: width)
+                y += 1
+            }
+        }
+        if field(named: "method")?.value.isEmpty == false {
+            grid.put(" methods allowed in \(projectValue.name): \(projectValue.allowedMethodSet.map(\.rawValue).sorted().joined(separator: ", "))",
+                     x: rect.x, y: rect.maxY - 1, style: t.dim, maxWidth: rect.width)
+        }
+    }
+
+    private func field(named key: String) -> ManifestForm.Field? { form?.fields.first { $0.key == key } }
 
     private func review(_ app: TUIApp) {
         stage = .review
