@@ -213,3 +213,21 @@ import Testing
         #expect(problems["resources.memory"]?.message.contains("invalid size `2GB?`") == true)
     }
 }
+
+@Suite struct TUIHelpGuideTests {
+    @Test func guideShowsTheManifestReferenceTheFAQAndTheProjectsAdmins() throws {
+        let home = try TemporaryHome()
+        let service = try home.service()
+        let app = TUIApp(service: service, terminal: MemoryTerminal(width: 120, height: 50), theme: ThemeLoader.builtIn(named: "default"),
+                         glyphs: .unicode, registry: ActionRegistry(keymap: try #require(KeymapLoader.builtIn(named: "default"))))
+        try app.open(link: "/projects/1")
+        try app.loadVisibleScreen()
+        app.press(.character("?"))
+        app.press(.tab)
+        let text = app.renderFrame().text
+        #expect(text.contains("Manifest reference"))
+        #expect(text.contains("shell: commands"))
+        #expect(text.contains("FAQ"))
+        #expect(text.contains("Alice (alice), owner"))
+    }
+}

@@ -26,7 +26,7 @@ public final class TUIApp: @unchecked Sendable {
     let runnerExecutable: String?
 
     enum Overlay {
-        case help
+        case help(guide: [String]?, scroll: Int)
         case palette(PaletteState)
         case confirm(question: String, onYes: () -> ScreenEffect?)
         case menu(ContextMenu)
@@ -141,8 +141,9 @@ public final class TUIApp: @unchecked Sendable {
         screen.render(into: &grid, rect: body, context: ctx)
         renderFooter(into: &grid, rect: footer, screen: screen)
         switch overlay {
-        case .help?: HelpOverlay.render(into: &grid, rect: body, registry: registry, context: screen.context, role: role, theme: theme,
-                                        unicode: unicode)
+        case .help(let guide, let scroll)?:
+            HelpOverlay.render(into: &grid, rect: body, registry: registry, context: screen.context, role: role, theme: theme,
+                               unicode: unicode, guidePage: guide, scroll: scroll)
         case .palette(let state)?: state.render(into: &grid, rect: body, theme: theme, unicode: unicode)
         case .confirm(let question, _)?: ConfirmDialog.render(question, into: &grid, rect: body, theme: theme, unicode: unicode)
         case .menu(let menu)?: menu.render(into: &grid, rect: body, theme: theme, unicode: unicode)
@@ -212,7 +213,7 @@ public final class TUIApp: @unchecked Sendable {
         switch id {
         case .quit: running = false
         case .back: if stack.count > 1 { stack.removeLast() } else { running = false }
-        case .help: overlay = .help
+        case .help: overlay = .help(guide: nil, scroll: 0)
         case .palette: overlay = .palette(PaletteState(entries: paletteEntries()))
         case .refresh: lastLoad.removeAll()
         case .copyLink: apply(.copy(screen.link, what: "link"))
@@ -269,8 +270,14 @@ public final class TUIApp: @unchecked Sendable {
 
     private func handleOverlay(_ current: Overlay, key: Key) {
         switch current {
-        case .help:
-            if key == .escape || key == .character("q") || key == .character("?") || key == .control("/") { overlay = nil }
+        case .help(let guide, let scroll):
+            switch key {
+            case .escape, .character("q"), .character("?"), .control("/"): overlay = nil
+            case .tab, .backTab: overlay = .help(guide: guide == nil ? guidePage() : nil, scroll: 0)
+            case .down, .character("j"): overlay = .help(guide: guide, scroll: scroll + 1)
+            case .up, .character("k"): overlay = .help(guide: guide, scroll: max(0, scroll - 1))
+            default: break
+            }
         case .confirm(_, let onYes):
             switch key {
             case .character("y"), .character("Y"), .enter:
@@ -305,6 +312,12 @@ public final class TUIApp: @unchecked Sendable {
                 overlay = .palette(state)
             }
         }
+    }
+
+    private func guidePage() -> [String] {
+        let project = (stack.last as? ProjectScoped)?.project ?? (try? service.project(nil))
+        let admins = project.flatMap { try? service.members(of: $0) }?.filter { $0.1 >= .admin } ?? []
+        return HelpOverlay.guidePage(project: project, admins: admins)
     }
 
     // MARK: Palette
