@@ -69,22 +69,8 @@ struct Style: Sendable {
 }
 
 enum Format {
-    static func duration(_ t: TimeInterval?) -> String {
-        guard let t else { return "-" }
-        let s = Int(t.rounded())
-        if t < 10 { return String(format: "%.1fs", t) }
-        if s < 60 { return "\(s)s" }
-        if s < 3600 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
-        return "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m"
-    }
-
-    static func age(_ date: Date, now: Date = Date()) -> String {
-        let s = Int(now.timeIntervalSince(date))
-        if s < 60 { return "just now" }
-        if s < 3600 { return "\(s / 60)min ago" }
-        if s < 86400 { return "\(s / 3600)h ago" }
-        return "\(s / 86400)d ago"
-    }
+    static func duration(_ t: TimeInterval?) -> String { DisplayFormat.duration(t) }
+    static func age(_ date: Date, now: Date = Date()) -> String { DisplayFormat.age(date, now: now) }
 
     static let timestamp: DateFormatter = {
         let f = DateFormatter()
