@@ -35,6 +35,10 @@ let package = Package(
             ]
         ),
         .target(
+            name: "ImageFactoryServer",
+            dependencies: ["ImageFactoryCore", "CSystemShims", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
             name: "ImageFactoryTUI",
             dependencies: [
                 "ImageFactoryCore",
@@ -46,18 +50,20 @@ let package = Package(
             name: "imagefactory",
             dependencies: [
                 "ImageFactoryCore",
+                "ImageFactoryServer",
                 "ImageFactoryTUI",
+                "CSystemShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "imagefactory-bench",
-            dependencies: ["ImageFactoryCore", "ImageFactoryTUI", "Terminal", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ImageFactoryCore", "ImageFactoryServer", "ImageFactoryTUI", "Terminal", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/imagefactory-bench"
         ),
         .testTarget(
             name: "ImageFactoryCoreTests",
-            dependencies: ["ImageFactoryCore", "Terminal", "ImageFactoryTUI"],
+            dependencies: ["ImageFactoryCore", "ImageFactoryServer", "Terminal", "ImageFactoryTUI"],
             exclude: ["Fixtures"]
         ),
     ],

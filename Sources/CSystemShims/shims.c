@@ -1,4 +1,6 @@
 #define _GNU_SOURCE
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <pthread.h>
 #include "CSystemShims.h"
@@ -192,4 +194,16 @@ uint32_t if_log_level_triggers(const uint8_t *p, size_t n) {
     if (teddy_usable) return trigram_scan_teddy(p, n);
 #endif
     return trigram_scan_scalar(p, n);
+}
+
+int if_set_parent_death_signal(int sig) { return prctl(PR_SET_PDEATHSIG, (unsigned long)sig, 0, 0, 0); }
+
+int if_peer_credentials(int fd, uint32_t *uid, uint32_t *gid, int32_t *pid) {
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return -1;
+    *uid = cred.uid;
+    *gid = cred.gid;
+    *pid = cred.pid;
+    return 0;
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
+import CSystemShims
 import Foundation
 import ImageFactoryCore
+import ImageFactoryServer
 
 struct BuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -106,22 +108,44 @@ struct BuildCommand: AsyncParsableCommand {
         @Argument(help: "Manifest file (`-` for standard input).") var file: String
         @Flag(help: "Follow the build until it ends, streaming its log.") var wait = false
         @Flag(help: "With --wait: print only step changes, not the log.") var quiet = false
+        @Option(help: "Queue priority from -100 to 100: higher starts first, FIFO within a priority.") var priority: Int = 0
 
         func run() async throws {
-            try await withService { service in
-                let text = try readManifestFile(file)
-                let p = try service.project(project.project)
-                let check = try service.validate(text: text, file: file, in: p)
-                DiagnosticPrinter.print(check.warnings, file: file)
-                let build = try service.startBuild(text: text, file: file == "-" ? nil : file, in: p)
-                _ = try service.launchRunner(for: build, executable: currentExecutable())
-                print("build \(p.name)\(build.number) \(build.name) queued  /projects/\(p.id!)/builds/\(build.number.rawValue)")
+            var text = ""
+            try await reportingErrors { text = try readManifestFile(file) }
+            if sharedSocket == nil {
+                // Warnings print here; errors come back from the server just the same.
+                try await withService { service in
+                    let check = try service.validate(text: text, file: file, in: try service.project(project.project))
+                    DiagnosticPrinter.print(check.warnings, file: file)
+                }
+            }
+            try await withClient { client in
+                let path = file == "-" ? nil : URL(fileURLWithPath: file).standardizedFileURL.path
+                let detail = try client.startBuild(StartBuildRequest(
+                    text: text, file: path, project: project.project, template: nil, priority: priority,
+                    workingDirectory: FileManager.default.currentDirectoryPath))
+                let build = detail.row.build
+                print("build \(detail.row.project)\(build.number) \(build.name) queued  /projects/\(build.projectId)/builds/\(build.number.rawValue)")
                 guard wait else {
-                    print("follow it: imagefactory build logs \(p.name)\(build.number) --follow")
+                    print("follow it: imagefactory build logs \(detail.row.project)\(build.number) --follow")
                     return
                 }
-                let final = try await BuildFollower(service: service, style: .stdout, showLog: !quiet).follow(build)
-                if final.status != .succeeded { throw ExitCode(1) }
+                let printer = quiet ? nil : LogPrinter(style: .stdout, timestamps: false, filter: LogFilter(ignoreCase: false))
+                let final = try await RemoteFollower(client: client, style: .stdout, printer: printer).follow(build.id!, from: 0)
+                try printOutcome(final, client: client)
+                if final.build.status != .succeeded { throw ExitCode(1) }
+            }
+        }
+
+        private func printOutcome(_ row: BuildRow, client: ServerClient) throws {
+            let b = row.build
+            let style = Style.stdout
+            print("")
+            print("build \(b.number) \(style.status(b.status)) in \(Format.duration(b.duration))")
+            if let reason = b.failureReason, b.status != .succeeded { print(style.red(reason)) }
+            for a in try client.showBuild(row.reference, defaultProject: nil).artifacts {
+                print("📦 \(a.name)  \(ByteCount(bytes: a.size))  sha256 \(a.sha256.prefix(12))")
             }
         }
     }
@@ -135,9 +159,21 @@ struct BuildCommand: AsyncParsableCommand {
             // A runner must survive its terminal going away.
             signal(SIGHUP, SIG_IGN)
             signal(SIGPIPE, SIG_IGN)
-            try await withService { service in
-                let build = try await service.runBuild(BuildID(rawValue: buildID))
+            // Under a server, the runner dies with it (the restarted server marks the build interrupted and
+            // ends what it left running) rather than writing to a store nobody is scheduling any more.
+            if let serverPid = ProcessInfo.processInfo.environment["IMAGEFACTORY_SERVER_PID"].flatMap(Int32.init) {
+                _ = if_set_parent_death_signal(SIGKILL)
+                guard getppid() == serverPid else { throw ExitCode(70) }
+            }
+            do {
+                // The server authorized the build when it was queued; the runner only runs it.
+                let store = try FactoryStore(directory: .resolve())
+                let build = try await BuildRunner(store: store, build: BuildID(rawValue: buildID),
+                                                  options: .fromEnvironment()).run()
                 if build.status != .succeeded { throw ExitCode(1) }
+            } catch let error as FactoryError {
+                Style.stderr.printError(error.description)
+                throw ExitCode(error.exitCode)
             }
         }
     }
@@ -148,18 +184,28 @@ struct BuildCommand: AsyncParsableCommand {
         @Option(help: "How many builds to list.") var limit: Int = 20
 
         func run() async throws {
+            if sharedSocket != nil {
+                return try await withClient { client in
+                    printTable(try client.builds(project: project.project, limit: limit).map { ($0.build, $0.project) })
+                }
+            }
             try await withService { service in
-                let style = Style.stdout
                 let p = try project.project.map { try service.project($0) }
                 let builds = try service.builds(in: p, limit: limit)
                 let names = Dictionary(uniqueKeysWithValues: try service.projects().map { ($0.project.id!, $0.project.name) })
-                let rows = builds.map { b in
-                    ["\(names[b.projectId] ?? "?")\(b.number)", style.status(b.status), b.name, b.method.rawValue,
-                     Format.age(b.createdAt), Format.duration(b.duration)]
-                }
-                if rows.isEmpty { print("no builds yet: imagefactory build start FILE"); return }
-                print(Format.table(rows, header: ["BUILD", "STATUS", "NAME", "METHOD", "CREATED", "DURATION"], style: style))
+                printTable(builds.map { ($0, names[$0.projectId] ?? "?") })
             }
+        }
+
+        private func printTable(_ builds: [(Build, String)]) {
+            let style = Style.stdout
+            let rows = builds.map { b, project in
+                // A queued build's duration cell says what it waits for.
+                ["\(project)\(b.number)", style.status(b.status), b.name, b.method.rawValue, Format.age(b.createdAt),
+                 b.status == .queued ? (b.queueReason ?? "waiting") : Format.duration(b.duration)]
+            }
+            if rows.isEmpty { print("no builds yet: imagefactory build start FILE"); return }
+            print(Format.table(rows, header: ["BUILD", "STATUS", "NAME", "METHOD", "CREATED", "DURATION"], style: style))
         }
     }
 
@@ -170,6 +216,20 @@ struct BuildCommand: AsyncParsableCommand {
         @Argument(help: "Build: 7, #7, PROJECT#7 or a /projects/ID/builds/7 link.") var build: String
 
         func run() async throws {
+            if sharedSocket != nil {
+                return try await withClient { client in
+                    let detail = try client.showBuild(build, defaultProject: project.project)
+                    let b = detail.row.build
+                    let style = Style.stdout
+                    print("build \(detail.row.reference) \(b.name)  \(style.status(b.status))  \(b.method.rawValue)  by \(detail.row.startedBy ?? "?")  \(Format.duration(b.duration))")
+                    if b.status == .queued, let why = b.queueReason { print("queued: \(why)") }
+                    if let reason = b.failureReason, b.status != .succeeded { print(style.red(reason)) }
+                    for (i, step) in detail.steps.enumerated() {
+                        print("  \(i + 1). \(style.step(step.status)) \(step.name)  \(step.status.rawValue)  \(step.duration.map { Format.duration($0) } ?? "")")
+                    }
+                    for a in detail.artifacts { print("📦 \(a.name)  \(ByteCount(bytes: a.size))  sha256 \(a.sha256.prefix(12))") }
+                }
+            }
             try await withService { service in
                 let (b, p) = try service.resolve(try parseReference(build), defaultProject: project.project)
                 try BuildPrinter(service: service, style: .stdout).show(b, project: p)
@@ -197,6 +257,7 @@ struct BuildCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
+            if sharedSocket != nil { return try await runRemote() }
             try await withService { service in
                 let (b, _) = try service.resolve(try parseReference(build), defaultProject: project.project)
                 let steps = try service.steps(of: b)
@@ -206,16 +267,49 @@ struct BuildCommand: AsyncParsableCommand {
                 let filter = LogFilter(minimum: level.flatMap(LogLevel.init(name:)), grep: grep, ignoreCase: ignoreCase,
                                        step: step.map { UInt16($0 - 1) })
                 let printer = LogPrinter(style: .stdout, timestamps: timestamps, filter: filter)
-                var printed = try printer.printCommitted(service: service, build: b, from: 0, tail: tail)
+                let printed = try printer.printCommitted(service: service, build: b, from: 0, tail: tail)
+                fflush(nil)
                 guard follow else { return }
-                for try await event in try service.events(for: b) {
-                    if case .logAppended = event, let fresh = try service.store.build(id: b.id!) {
-                        printed = try printer.printCommitted(service: service, build: fresh, from: printed, tail: nil)
+                // New lines come from the server as the runner commits them.
+                try await withClient { client in
+                    _ = try await RemoteFollower(client: client, style: .stdout, printer: printer).follow(b.id!, from: printed)
+                }
+            }
+        }
+
+        /// Over a shared server's socket: committed lines page by page, then the subscription.
+        func runRemote() async throws {
+            try await withClient { client in
+                let detail = try client.showBuild(build, defaultProject: project.project)
+                let b = detail.row.build
+                if let step, step > detail.steps.count {
+                    throw FactoryError.invalidInput("build \(b.number) has \(detail.steps.count) steps; --step \(step) does not exist")
+                }
+                let filter = LogFilter(minimum: level.flatMap(LogLevel.init(name:)), grep: grep, ignoreCase: ignoreCase,
+                                       step: step.map { UInt16($0 - 1) })
+                let printer = LogPrinter(style: .stdout, timestamps: timestamps, filter: filter)
+                var next = 0
+                var kept: [String] = []
+                while true {
+                    let page = try client.readLog(b.id!, from: next, count: 10_000)
+                    var out = ""
+                    for line in page.lines where filter.accepts(line) {
+                        let text = printer.format(line.logLine)
+                        if let tail {
+                            kept.append(text)
+                            if kept.count > tail * 2 { kept.removeFirst(kept.count - tail) }
+                        } else {
+                            out += text + "\n"
+                        }
                     }
+                    print(out, terminator: "")
+                    next += page.lines.count
+                    if page.lines.isEmpty || next >= page.committedLines { break }
                 }
-                if let fresh = try service.store.build(id: b.id!) {
-                    _ = try printer.printCommitted(service: service, build: fresh, from: printed, tail: nil)
-                }
+                if let tail { for text in kept.suffix(tail) { print(text) } }
+                fflush(nil)
+                guard follow else { return }
+                _ = try await RemoteFollower(client: client, style: .stdout, printer: printer).follow(b.id!, from: next)
             }
         }
     }
@@ -228,15 +322,14 @@ struct BuildCommand: AsyncParsableCommand {
         @Flag(help: "Wait until the build has stopped.") var wait = false
 
         func run() async throws {
-            try await withService { service in
-                let b = try service.cancelBuild(try parseReference(build), defaultProject: project.project)
+            try await withClient { client in
+                let detail = try client.cancelBuild(build, defaultProject: project.project)
+                let b = detail.row.build
                 print(b.status == .cancelled ? "build \(b.number) cancelled" : "cancel requested for build \(b.number)")
                 guard wait, !b.status.isFinished else { return }
-                for try await event in try service.events(for: b) {
-                    if case .status(let s) = event, s.status.isFinished {
-                        print("build \(s.number) \(s.status.rawValue)")
-                    }
-                }
+                let final = try await RemoteFollower(client: client, style: .stdout, printer: nil)
+                    .follow(b.id!, from: Int(b.logLines))
+                print("build \(final.build.number) \(final.build.status.rawValue)")
             }
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ImageFactoryCore
+import ImageFactoryServer
 import ImageFactoryTUI
 
 @main
@@ -19,7 +20,7 @@ struct ImageFactoryCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [ProjectCommand.self, TemplateCommand.self, BuildCommand.self, ArtifactCommand.self, OpenCommand.self,
-                      WatchCommand.self, StatusCommand.self, DoctorCommand.self]
+                      WatchCommand.self, StatusCommand.self, DoctorCommand.self, ServerCommand.self, MemberCommand.self]
     )
 
     @OptionGroup var interface: InterfaceOptions
@@ -31,7 +32,7 @@ struct ImageFactoryCommand: AsyncParsableCommand {
                 try SummaryPrinter(service: service, style: Style.stdout).print()
                 return
             }
-            try TUILauncher.run(service: service, start: .dashboard, settings: interface.settings)
+            try TUILauncher.run(service: service, start: .dashboard, settings: try interface.settings)
         }
     }
 }
@@ -41,6 +42,9 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status", abstract: "Print the start-of-day summary: last build, recent builds, queued and running, ready artifacts.")
 
     func run() async throws {
+        if sharedSocket != nil {
+            return try await withClient { client in ServerStatusPrinter(style: .stdout).print(try client.status()) }
+        }
         try await withService { service in
             try SummaryPrinter(service: service, style: Style.stdout).print()
         }
@@ -49,9 +53,34 @@ struct StatusCommand: AsyncParsableCommand {
 
 /// Opens the service as the OS user and turns its errors into messages and exit codes.
 func withService(_ body: (FactoryService) async throws -> Void) async throws {
-    do {
+    try await reportingErrors {
+        if let socket = sharedSocket {
+            throw FactoryError.invalidInput("this command reads the data directory directly, which a shared build server (IMAGEFACTORY_SOCKET=\(socket)) keeps to itself; over its socket use `status`, `build start|list|show|logs|cancel`, `member add` and `server status|stop`")
+        }
         let service = try FactoryService.open()
         try await body(service)
+    }
+}
+
+/// The shared server named by IMAGEFACTORY_SOCKET, when the caller uses one.
+var sharedSocket: String? {
+    ProcessInfo.processInfo.environment["IMAGEFACTORY_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
+}
+
+/// Connects to the build server (starting a personal one when none runs) as the OS user, whom the
+/// server identifies from the socket.
+func withClient(startIfNeeded: Bool = true, _ body: (ServerClient) async throws -> Void) async throws {
+    try await reportingErrors {
+        let client = try ServerClient.connect(directory: .resolve(), startIfNeeded: startIfNeeded, executable: currentExecutable())
+        defer { client.close() }
+        try await body(client)
+    }
+}
+
+/// Turns errors into messages on stderr and the documented exit codes.
+func reportingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
     } catch let error as FactoryError {
         Style.stderr.printError(error.description)
         throw ExitCode(error.exitCode)

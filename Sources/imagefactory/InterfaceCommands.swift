@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ImageFactoryCore
+import ImageFactoryServer
 import ImageFactoryTUI
 
 /// Options of the full-screen interface.
@@ -9,11 +10,19 @@ struct InterfaceOptions: ParsableArguments {
     var theme: String?
     @Option(help: "Keymap: default, vim, emacs (your ~/.config/imagefactory/keymap.yaml overrides it).")
     var keymap: String?
+    @Flag(name: .customLong("desktop-notifications"),
+          help: "Also notify through the terminal's desktop notifications (OSC 9 and OSC 777; IMAGEFACTORY_DESKTOP_NOTIFICATIONS=1).")
+    var desktopNotifications = false
 
+    /// The interface's settings, with a connection to the build server (started when none runs).
     var settings: TUISettings {
-        let env = ProcessInfo.processInfo.environment
-        return TUISettings(theme: theme ?? env["IMAGEFACTORY_THEME"], keymap: keymap ?? env["IMAGEFACTORY_KEYMAP"],
-                           runnerExecutable: currentExecutable())
+        get throws {
+            let env = ProcessInfo.processInfo.environment
+            let client = try ServerClient.connect(directory: .resolve(), executable: currentExecutable())
+            return TUISettings(theme: theme ?? env["IMAGEFACTORY_THEME"], keymap: keymap ?? env["IMAGEFACTORY_KEYMAP"],
+                               runnerExecutable: currentExecutable(), control: try ServerBuildControl(client: client),
+                               desktopNotifications: desktopNotifications || env["IMAGEFACTORY_DESKTOP_NOTIFICATIONS"] == "1")
+        }
     }
 }
 
@@ -26,7 +35,7 @@ struct OpenCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await withService { service in
-            try TUILauncher.run(service: service, start: .link(link), settings: interface.settings)
+            try TUILauncher.run(service: service, start: .link(link), settings: try interface.settings)
         }
     }
 }
@@ -44,7 +53,7 @@ struct WatchCommand: AsyncParsableCommand {
             var reference = try build.map(parseReference)
             if var r = reference, r.project == nil, let p = project.project { r.project = .name(p); reference = r }
             if let reference { _ = try service.resolve(reference) }
-            try TUILauncher.run(service: service, start: .watch(reference), settings: interface.settings)
+            try TUILauncher.run(service: service, start: .watch(reference), settings: try interface.settings)
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Subprocess
 import SystemPackage
 @testable import ImageFactoryCore
+import ImageFactoryServer
 
 /// A private data directory per test, removed afterwards.
 final class TemporaryHome: @unchecked Sendable {
@@ -27,6 +28,13 @@ final class TemporaryHome: @unchecked Sendable {
     }
 
     deinit {
+        // The build server a test's CLI or interface started for this data directory.
+        let endpoint = ServerEndpoint.personal(directory: directory)
+        if let pid = endpoint.runningPid() {
+            kill(pid, SIGKILL)
+            while kill(pid, 0) == 0 { usleep(5_000) }
+        }
+        try? FileManager.default.removeItem(atPath: endpoint.directory)
         try? FileManager.default.removeItem(at: url)
         // The per-data-directory cgroup parents this test's builds used.
         let parent = directory.cgroupParentName

@@ -15,6 +15,12 @@ size_t if_printable_ascii_prefix(const uint8_t *p, size_t n);
 /// ASCII-only lowercase copy (other bytes unchanged); dst and src may be equal.
 void if_ascii_lower(uint8_t *dst, const uint8_t *src, size_t n);
 
+/// prctl(PR_SET_PDEATHSIG, sig): prctl is variadic, which Swift cannot call. Returns 0 or -1 with errno.
+int if_set_parent_death_signal(int sig);
+
+/// SO_PEERCRED of a connected Unix socket (struct ucred needs _GNU_SOURCE, hidden from Swift). 0 or -1.
+int if_peer_credentials(int fd, uint32_t *uid, uint32_t *gid, int32_t *pid);
+
 /// Keyword families whose case-folded trigram occurs in a log line (prefilter for the level classifier).
 enum {
     IF_LOG_ERR = 1u << 0,        /* err */

@@ -34,6 +34,13 @@ public struct Build: Codable, Sendable, Hashable, FetchableRecord, MutablePersis
     public var warnLines: Int64
     /// JSON of the limit plan: which limits are enforced and how.
     public var limitPlan: String?
+    /// Higher runs first; FIFO within a priority.
+    public var priority: Int = 0
+    /// Why a queued build has not started yet (set by the scheduler), e.g. `waiting for 2 CPUs, position 3`.
+    public var queueReason: String?
+    /// What the build asked the scheduler for (from the manifest's resources); nil means the default share.
+    public var requestedCpus: Double?
+    public var requestedMemory: Int64?
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = BuildID(rawValue: inserted.rowID) }
 

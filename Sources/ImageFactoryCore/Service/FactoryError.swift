@@ -9,6 +9,8 @@ public enum FactoryError: Error, Sendable, CustomStringConvertible, LocalizedErr
     case conflict(String)
     case storage(String)
     case runtime(String)
+    /// An error the build server reported, with the exit status it maps to.
+    case server(String, exitCode: Int32)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum FactoryError: Error, Sendable, CustomStringConvertible, LocalizedErr
         case .conflict(let s): s
         case .storage(let s): s
         case .runtime(let s): s
+        case .server(let s, _): s
         }
     }
 
@@ -34,6 +37,7 @@ public enum FactoryError: Error, Sendable, CustomStringConvertible, LocalizedErr
         case .permissionDenied: 4
         case .conflict: 5
         case .storage, .runtime: 70
+        case .server(_, let code): code
         }
     }
 }

@@ -163,11 +163,13 @@ public final class FactoryService: Sendable {
     }
 
     /// `context` is relative to the manifest file's directory; the runner gets an absolute path.
-    func resolvingContext(_ manifest: Manifest, file: String?) -> Manifest {
+    /// A relative context is relative to the manifest file, else to the caller's working directory (which a
+    /// server gets from its client, since its own is elsewhere).
+    func resolvingContext(_ manifest: Manifest, file: String?, workingDirectory: String? = nil) -> Manifest {
         guard let context = manifest.context, !context.hasPrefix("/") else { return manifest }
         var m = manifest
-        let base = file.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
-            ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let cwd = URL(fileURLWithPath: workingDirectory ?? FileManager.default.currentDirectoryPath)
+        let base = file.map { URL(fileURLWithPath: $0, relativeTo: cwd).deletingLastPathComponent() } ?? cwd
         m.context = base.appendingPathComponent(context).standardizedFileURL.path
         return m
     }
@@ -175,7 +177,11 @@ public final class FactoryService: Sendable {
     // MARK: Builds
 
     /// Records a new queued build (with its planned steps) after checking the manifest and the caller's role.
-    public func startBuild(text: String, file: String?, in project: Project, template: Template? = nil) throws -> Build {
+    public func startBuild(text: String, file: String?, in project: Project, template: Template? = nil,
+                           priority: Int = 0, workingDirectory: String? = nil) throws -> Build {
+        guard (-100...100).contains(priority) else {
+            throw FactoryError.invalidInput("priority \(priority) is out of range: use -100 (last) to 100 (first); 0 is normal")
+        }
         try authorize(.startBuild, in: project)
         let check = ManifestLoader.check(text: text, file: file, context: project.validationContext)
         guard check.isValid, var manifest = check.manifest else {
@@ -184,7 +190,7 @@ public final class FactoryService: Sendable {
         guard let planner = BuildMethodCatalog.planner(for: manifest.method) else {
             throw FactoryError.invalidInput(BuildMethodCatalog.unsupportedReason(manifest.method))
         }
-        manifest = resolvingContext(manifest, file: file)
+        manifest = resolvingContext(manifest, file: file, workingDirectory: workingDirectory)
         let plan = try planner.plan(manifest, project: project, warnings: check.warnings)
         // The stored manifest has an absolute context so the runner finds it from anywhere.
         let storedText = manifest.context == check.manifest?.context ? text : manifest.yaml()
@@ -196,7 +202,9 @@ public final class FactoryService: Sendable {
                               method: manifest.method, manifest: storedText, manifestSha256: FileDigest.sha256(of: storedText),
                               templateId: template?.id, status: .queued, startedBy: userID, createdAt: now,
                               startedAt: nil, finishedAt: nil, failureReason: nil, timedOut: false, cancelRequested: false,
-                              runnerPid: nil, runnerStartTicks: nil, logLines: 0, errorLines: 0, warnLines: 0, limitPlan: nil)
+                              runnerPid: nil, runnerStartTicks: nil, logLines: 0, errorLines: 0, warnLines: 0, limitPlan: nil,
+                              priority: priority, queueReason: "waiting for the scheduler",
+                              requestedCpus: plan.limits.cpus, requestedMemory: plan.limits.memoryBytes)
             try build.insert(db)
             for (i, step) in plan.steps.enumerated() {
                 try Step(buildId: build.id!, idx: i, name: step.name, status: .pending, startedAt: nil, finishedAt: nil,

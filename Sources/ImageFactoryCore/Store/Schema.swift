@@ -140,8 +140,29 @@ enum Schema {
                 CREATE INDEX activity_project ON activity(projectId, createdAt);
                 """)
         }
+        migrator.registerMigration("v2-server") { db in
+            // The scheduler's queue (priority, then FIFO), what each queued build waits for, and what it asked for.
+            try db.execute(sql: """
+                ALTER TABLE build ADD COLUMN priority INTEGER NOT NULL DEFAULT 0 CHECK (priority BETWEEN -100 AND 100);
+                ALTER TABLE build ADD COLUMN queueReason TEXT;
+                ALTER TABLE build ADD COLUMN requestedCpus REAL CHECK (requestedCpus IS NULL OR requestedCpus > 0);
+                ALTER TABLE build ADD COLUMN requestedMemory INTEGER CHECK (requestedMemory IS NULL OR requestedMemory > 0);
+                CREATE INDEX build_queue ON build(status, priority, id);
+                CREATE TABLE notification (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    userId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                    buildId INTEGER REFERENCES build(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL,
+                    message TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL,
+                    readAt DATETIME,
+                    UNIQUE (buildId, userId, kind)
+                );
+                CREATE INDEX notification_user ON notification(userId, createdAt);
+                """)
+        }
         return migrator
     }
 
-    static var latestVersion: String { "v1-core" }
+    static var latestVersion: String { "v2-server" }
 }

@@ -24,6 +24,10 @@ public final class TUIApp: @unchecked Sendable {
     let outputDirectory: URL
     /// The imagefactory binary, to start detached runners (re-run, new build).
     let runnerExecutable: String?
+    /// Starts and cancels builds (through the build server when one is given).
+    let control: any BuildControl
+    let desktopNotifications: Bool
+    private var notificationTask: Task<Void, Never>?
 
     enum Overlay {
         case help(guide: [String]?, scroll: Int)
@@ -34,8 +38,10 @@ public final class TUIApp: @unchecked Sendable {
 
     public init(service: FactoryService, terminal: TerminalBackend, theme: Theme, glyphs: Glyphs,
                 registry: ActionRegistry, outputDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-                runnerExecutable: String? = nil) {
+                runnerExecutable: String? = nil, control: (any BuildControl)? = nil, desktopNotifications: Bool = false) {
         self.runnerExecutable = runnerExecutable
+        self.control = control ?? LocalBuildControl(service: service)
+        self.desktopNotifications = desktopNotifications
         self.service = service
         self.terminal = terminal
         self.theme = theme
@@ -80,6 +86,8 @@ public final class TUIApp: @unchecked Sendable {
     /// Runs until the user quits.
     public func run() {
         if stack.isEmpty { stack = [DashboardScreen()] }
+        listenForNotifications()
+        defer { notificationTask?.cancel() }
         let frameInterval = 1.0 / Double(maxFPS)
         var lastFrame = Date.distantPast
         while running {
@@ -172,6 +180,28 @@ public final class TUIApp: @unchecked Sendable {
     var bodyRect: Rect {
         let (w, h) = terminal.size
         return Rect(x: 0, y: 1, width: w, height: h - 2)
+    }
+
+    /// The user's build notifications arrive on the loop as a message, a bell and, when enabled, a
+    /// desktop notification (OSC 9 and OSC 777, wrapped for tmux).
+    private func listenForNotifications() {
+        let stream = control.notifications()
+        let mailbox = self.mailbox
+        notificationTask = Task.detached { [self] in
+            for await n in stream {
+                mailbox.post { self.notify(n) }
+            }
+        }
+    }
+
+    func notify(_ n: BuildNotification) {
+        show((n.isFailure ? "✗ " : n.kind == "build.succeeded" ? "✓ " : "● ") + n.message, seconds: 6)
+        terminal.writeRaw([0x07])
+        if desktopNotifications {
+            let tmux = terminal.capabilities.insideTmux
+            terminal.writeRaw(DesktopNotification.osc9("Image Factory: " + n.message, insideTmux: tmux))
+            terminal.writeRaw(DesktopNotification.osc777(title: "Image Factory", body: n.message, insideTmux: tmux))
+        }
     }
 
     func show(_ text: String, seconds: Double = 4) {

@@ -7,11 +7,18 @@ public struct TUISettings: Sendable {
     public var keymap: String?
     /// The imagefactory binary, to start detached build runners from the interface.
     public var runnerExecutable: String?
+    /// Starts and cancels builds through the build server; nil only queues them (tests).
+    public var control: (any BuildControl)?
+    /// Also send OSC 9 and OSC 777 desktop notifications (through SSH and tmux) besides the bell.
+    public var desktopNotifications: Bool
 
-    public init(theme: String?, keymap: String?, runnerExecutable: String?) {
+    public init(theme: String?, keymap: String?, runnerExecutable: String?, control: (any BuildControl)? = nil,
+                desktopNotifications: Bool = false) {
         self.theme = theme
         self.keymap = keymap
         self.runnerExecutable = runnerExecutable
+        self.control = control
+        self.desktopNotifications = desktopNotifications
     }
 }
 
@@ -50,7 +57,8 @@ public enum TUILauncher {
         defer { terminal.shutdown() }
         let theme = baseTheme.resolved(for: terminal.capabilities, noColor: ThemeLoader.noColorRequested(environment: environment))
         let app = TUIApp(service: service, terminal: terminal, theme: theme, glyphs: Glyphs.for(terminal.capabilities),
-                         registry: ActionRegistry(keymap: keymap), runnerExecutable: settings.runnerExecutable)
+                         registry: ActionRegistry(keymap: keymap), runnerExecutable: settings.runnerExecutable,
+                         control: settings.control, desktopNotifications: settings.desktopNotifications)
         switch start {
         case .dashboard: try app.open(link: nil)
         case .link(let link): try app.open(link: link)

@@ -240,12 +240,12 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
             return ScreenEffect.none
         case .cancelBuild:
             guard !build.status.isFinished else { return .message("build \(build.number) already \(build.status.rawValue)") }
-            let service = app.service
+            let control = app.control
             let ref = BuildReference(project: .id(build.projectId), number: build.number)
             let number = build.number
             return .confirm(question: "Cancel build \(number)? Its processes get SIGTERM, then SIGKILL. [y/N]") {
                 do {
-                    let b = try service.cancelBuild(ref)
+                    let b = try control.cancel(ref)
                     return .message(b.status == .cancelled ? "build \(number) cancelled" : "cancel requested for build \(number)")
                 } catch {
                     return .message("\(error)")
@@ -324,10 +324,8 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
     }
 
     private func rerun(_ app: TUIApp) -> ScreenEffect? {
-        guard let executable = app.runnerExecutable else { return .message("re-run needs the imagefactory executable") }
         do {
-            let b = try app.service.startBuild(text: build.manifest, file: nil, in: projectValue)
-            _ = try app.service.launchRunner(for: b, executable: executable)
+            let b = try app.control.start(text: build.manifest, file: nil, project: projectValue, template: nil)
             return .push(BuildScreen(build: b, project: projectValue, tab: .overview))
         } catch {
             return .message("\(error)")

@@ -111,10 +111,12 @@ final class DashboardScreen: Screen, @unchecked Sendable {
         }
         if !active.isEmpty {
             y += 1
-            grid.put(" Blocked or queued", x: left.x, y: y, style: t.accent)
+            grid.put(" Running and queued", x: left.x, y: y, style: t.accent)
             y += 1
             for row in active.prefix(max(0, left.maxY - y)) {
-                grid.put("   \(g.status(row.build.status, frame: ctx.frame)) \(row.projectName)\(row.build.number) \(row.build.name) \(row.build.status.rawValue)",
+                // A queued build says what it waits for (the scheduler's reason).
+                let state = row.build.status == .queued ? "queued: \(row.build.queueReason ?? "waiting")" : row.build.status.rawValue
+                grid.put("   \(g.status(row.build.status, frame: ctx.frame)) \(row.projectName)\(row.build.number) \(row.build.name) \(state)",
                          x: left.x, y: y, style: t.style(for: row.build.status), maxWidth: left.width)
                 y += 1
             }

@@ -271,8 +271,7 @@ final class NewBuildScreen: Screen, ProjectScoped, @unchecked Sendable {
         let project = projectValue
         return .confirm(question: "Start build `\(dry.check.manifest?.name ?? "?")` in \(project.name)? [y/N]") {
             do {
-                let build = try app.service.startBuild(text: text, file: draftPath, in: project)
-                if let exe = app.runnerExecutable { _ = try app.service.launchRunner(for: build, executable: exe) }
+                let build = try app.control.start(text: text, file: draftPath, project: project, template: nil)
                 return .push(BuildScreen(build: build, project: project, tab: .overview))
             } catch {
                 return .message("\(error)")

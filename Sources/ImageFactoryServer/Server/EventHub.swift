@@ -1,0 +1,223 @@
+import Foundation
+import GRDB
+import ImageFactoryCore
+
+/// Turns what runners commit to the store into events for the clients that follow it: build status,
+/// steps, metric samples, artifacts, log lines by sequence, the dashboard's active builds, and the
+/// notifications of each build's starter. Runners write the store; the hub reads it every `interval`
+/// (one small query when nothing changed), so one encoded page of lines serves every follower.
+final class EventHub: @unchecked Sendable {
+    let store: FactoryStore
+    let log: ServerLog
+    let interval: TimeInterval
+    /// Lines per frame, and frames per client per tick: a fast client catches up quickly; a slow one
+    /// gets its lines when its queue has room.
+    static let pageLines = 4096
+    static let pagesPerTick = 16
+    /// A follower this many lines behind is told so (once) and may jump to the end.
+    static let behindLines = 100_000
+
+    private var lastBuilds: [BuildID: Build] = [:]
+    private var lastSteps: [BuildID: [Int: Step]] = [:]
+    private var lastMetricMs: [BuildID: Int64] = [:]
+    private var lastMetricCheck: [BuildID: Date] = [:]
+    private var readers: [BuildID: LogReader] = [:]
+    private var lastDashboard: [BuildRow] = []
+    private var projectNames: [ProjectID: String] = [:]
+    private var logins: [UserID: String] = [:]
+    private let wakeCondition = NSCondition()
+    private var wakeRequested = false
+
+    init(store: FactoryStore, log: ServerLog, interval: TimeInterval = 0.01) {
+        self.store = store
+        self.log = log
+        self.interval = interval
+    }
+
+    func wake() {
+        wakeCondition.lock()
+        wakeRequested = true
+        wakeCondition.signal()
+        wakeCondition.unlock()
+    }
+
+    func run(connections: @escaping @Sendable () -> [ClientConnection], until stopped: @escaping @Sendable () -> Bool) {
+        while !stopped() {
+            let busy: Bool
+            do {
+                busy = try tick(connections())
+            } catch {
+                log.error("event hub: \(error)")
+                busy = false
+            }
+            wakeCondition.lock()
+            if !wakeRequested { _ = wakeCondition.wait(until: Date().addingTimeInterval(busy ? 0 : interval)) }
+            wakeRequested = false
+            wakeCondition.unlock()
+        }
+    }
+
+    /// One pass; true when some client still has lines to catch up on.
+    @discardableResult
+    func tick(_ connections: [ClientConnection]) throws -> Bool {
+        var subscribed = Set<BuildID>()
+        for c in connections { subscribed.formUnion(c.subscribedBuilds.keys) }
+        let ids = subscribed.map(\.rawValue)
+        let builds = try store.read { db in
+            try Build.filter([BuildStatus.queued.rawValue, BuildStatus.running.rawValue].contains(Column("status"))
+                             || ids.contains(Column("id"))).order(Column("id")).fetchAll(db)
+        }
+        var current: [BuildID: Build] = [:]
+        for b in builds { current[b.id!] = b }
+
+        for build in builds {
+            let id = build.id!
+            let previous = lastBuilds[id]
+            let watchers = connections.filter { $0.subscribedBuilds[id] != nil }
+            if previous != build {
+                // A build first seen already finished is old news (subscribed to after the fact).
+                if previous.map({ $0.status != build.status }) ?? (build.status == .running) {
+                    try notify(build, connections: connections)
+                }
+                if !watchers.isEmpty {
+                    let row = try self.row(build)
+                    for c in watchers { c.send(event: .build(row)) }
+                    try sendSteps(of: build, to: watchers)
+                    if build.status.isFinished && previous?.status.isFinished != true {
+                        for artifact in try store.artifacts(of: id) {
+                            for c in watchers { c.send(event: .artifact(artifact)) }
+                        }
+                    }
+                }
+            }
+            if !watchers.isEmpty {
+                let due = (lastMetricCheck[id].map { Date().timeIntervalSince($0) > 0.2 } ?? true) || previous != build
+                if due {
+                    lastMetricCheck[id] = Date()
+                    let rows = try store.metrics(of: id, sinceMs: lastMetricMs[id] ?? -1)
+                    if let last = rows.last { lastMetricMs[id] = last.timeMs }
+                    for row in rows { for c in watchers { c.send(event: .metric(row)) } }
+                }
+            }
+        }
+        lastBuilds = current
+        for id in Array(readers.keys) where current[id] == nil { readers.removeValue(forKey: id) }
+        for id in Array(lastSteps.keys) where current[id] == nil {
+            lastSteps.removeValue(forKey: id)
+            lastMetricMs.removeValue(forKey: id)
+            lastMetricCheck.removeValue(forKey: id)
+        }
+
+        let pending = try sendLines(connections, builds: current)
+        try sendDashboard(connections, builds: builds)
+        return pending
+    }
+
+    // MARK: Pieces
+
+    private func sendSteps(of build: Build, to watchers: [ClientConnection]) throws {
+        let id = build.id!
+        var known = lastSteps[id] ?? [:]
+        for step in try store.steps(of: id) where known[step.idx] != step {
+            known[step.idx] = step
+            for c in watchers { c.send(event: .step(step)) }
+        }
+        lastSteps[id] = known
+    }
+
+    private func sendLines(_ connections: [ClientConnection], builds: [BuildID: Build]) throws -> Bool {
+        var pages: [String: Frame] = [:]
+        var pending = false
+        for c in connections {
+            for (id, start) in c.subscribedBuilds {
+                guard let build = builds[id] else { continue }
+                let committed = Int(build.logLines)
+                var cursor = start
+                var sent = 0
+                while cursor < committed, sent < Self.pagesPerTick, c.hasRoomForLines {
+                    let end = min(committed, cursor + Self.pageLines)
+                    let key = "\(id.rawValue):\(cursor):\(end)"
+                    let frame: Frame
+                    if let cached = pages[key] {
+                        frame = cached
+                    } else {
+                        guard let reader = try reader(for: id, committed: committed) else { break }
+                        let lines = try reader.lines(cursor..<end).map(WireLogLine.init)
+                        frame = LogLinesMessage(build: id, lines: lines).frame()
+                        pages[key] = frame
+                    }
+                    guard c.send(frame, isLogLines: true) else { break }
+                    cursor = end
+                    sent += 1
+                }
+                if cursor != start { c.advance(build: id, to: cursor) }
+                if committed - cursor > Self.behindLines {
+                    if c.markBehind(build: id) { c.send(event: .behind(build: id, nextSeq: cursor, committedLines: committed)) }
+                } else if committed - cursor < Self.pageLines {
+                    c.clearBehind(build: id)
+                }
+                if cursor < committed { pending = true }
+            }
+        }
+        return pending
+    }
+
+    private func reader(for id: BuildID, committed: Int) throws -> LogReader? {
+        if let r = readers[id] {
+            if r.lineCount < committed { try r.refresh(committedLines: committed) }
+            return r
+        }
+        let dir = store.directory.logDirectory(for: id)
+        guard FileManager.default.fileExists(atPath: dir.appendingPathComponent("index.bin").path) else { return nil }
+        let r = try LogReader(directory: dir, committedLines: committed)
+        readers[id] = r
+        return r
+    }
+
+    private func sendDashboard(_ connections: [ClientConnection], builds: [Build]) throws {
+        let followers = connections.filter(\.followsDashboard)
+        let active = try builds.filter { !$0.status.isFinished }.map(row)
+        guard active != lastDashboard else { return }
+        lastDashboard = active
+        for c in followers { c.send(event: .dashboard(active)) }
+    }
+
+    /// Newly followed dashboards get the current list at once.
+    func dashboardSnapshot() -> [BuildRow] { lastDashboard }
+
+    // MARK: Notifications
+
+    private func notify(_ build: Build, connections: [ClientConnection]) throws {
+        let kind: String
+        let text: String
+        let ref = try row(build).reference
+        switch build.status {
+        case .queued: return
+        case .running: (kind, text) = ("build.started", "build \(ref) \(build.name) started")
+        case .succeeded: (kind, text) = ("build.succeeded", "build \(ref) \(build.name) succeeded in \(DisplayFormat.duration(build.duration))")
+        case .failed: (kind, text) = ("build.failed", "build \(ref) \(build.name) failed" + (build.failureReason.map { ": \($0)" } ?? ""))
+        case .cancelled: (kind, text) = ("build.cancelled", "build \(ref) \(build.name) was cancelled")
+        case .interrupted: (kind, text) = ("build.interrupted", "build \(ref) \(build.name) was interrupted")
+        }
+        try publish(BuildNotification(userId: build.startedBy, buildId: build.id, kind: kind, message: text), connections: connections)
+    }
+
+    func publish(_ notification: BuildNotification, connections: [ClientConnection]) throws {
+        guard let stored = try store.recordNotification(notification) else { return }
+        for c in connections where c.followsNotifications && c.user.id == stored.userId {
+            c.send(event: .notification(stored))
+        }
+    }
+
+    // MARK: Names (cached; the hub thread only)
+
+    private func row(_ build: Build) throws -> BuildRow {
+        if projectNames[build.projectId] == nil {
+            projectNames[build.projectId] = try store.project(id: build.projectId)?.name ?? "?"
+        }
+        if logins[build.startedBy] == nil {
+            logins[build.startedBy] = try store.user(id: build.startedBy)?.login
+        }
+        return BuildRow(build: build, project: projectNames[build.projectId]!, startedBy: logins[build.startedBy])
+    }
+}

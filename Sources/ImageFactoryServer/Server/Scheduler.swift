@@ -1,0 +1,206 @@
+import Foundation
+import GRDB
+import ImageFactoryCore
+
+/// The queue: highest priority first, FIFO within a priority, started while the host's budget (build slots,
+/// CPUs, memory) has room. A build that does not fit waits at the head of the queue, and every queued build
+/// says why it waits. Runners are child processes of the server: one crashing never takes the server down.
+final class Scheduler: @unchecked Sendable {
+    let store: FactoryStore
+    let service: FactoryService
+    let budget: ResourceBudget
+    let executable: String
+    let log: ServerLog
+
+    private let lock = NSCondition()
+    private var wakeRequested = false
+    /// Runner pid -> build, for the runners this server started.
+    private var children: [pid_t: BuildID] = [:]
+    private var draining = false
+    /// Called after a tick changed what runs (the hub then tells the dashboards).
+    var onChange: (@Sendable () -> Void)?
+
+    init(store: FactoryStore, service: FactoryService, budget: ResourceBudget, executable: String, log: ServerLog) {
+        self.store = store
+        self.service = service
+        self.budget = budget
+        self.executable = executable
+        self.log = log
+    }
+
+    /// Builds that do not name resources count against the build slots only.
+    static func demand(of build: Build) -> (cpus: Double, memory: Int64) {
+        (build.requestedCpus ?? 0, build.requestedMemory ?? 0)
+    }
+
+    func wake() {
+        lock.lock()
+        wakeRequested = true
+        lock.signal()
+        lock.unlock()
+    }
+
+    var runningChildren: Int { lock.withLock { children.count } }
+
+    /// No new builds start; running ones go on.
+    func drain() {
+        lock.withLock { draining = true }
+        wake()
+    }
+
+    /// The loop of the scheduler thread: a tick when woken (new build, cancel) or every 250 ms (runner exits).
+    func run(until stopped: @escaping @Sendable () -> Bool) {
+        while !stopped() {
+            tick()
+            lock.lock()
+            if !wakeRequested { _ = lock.wait(until: Date().addingTimeInterval(0.25)) }
+            wakeRequested = false
+            lock.unlock()
+        }
+    }
+
+    func tick() {
+        reapChildren()
+        do {
+            try schedule()
+        } catch {
+            log.error("scheduler: \(error)")
+        }
+    }
+
+    // MARK: Runners
+
+    private func reapChildren() {
+        var ended: [(pid_t, BuildID, Int32)] = []
+        lock.withLock {
+            for (pid, build) in children {
+                var status: Int32 = 0
+                let r = waitpid(pid, &status, WNOHANG)
+                if r == pid || (r < 0 && errno == ECHILD) { ended.append((pid, build, status)) }
+            }
+            for (pid, _, _) in ended { children.removeValue(forKey: pid) }
+        }
+        guard !ended.isEmpty else { return }
+        for (pid, build, status) in ended {
+            log.info("runner \(pid) of build id \(build) exited (wait status \(status))")
+        }
+        // A runner that died without finishing its build (crash, OOM kill): mark the build interrupted.
+        _ = try? service.recoverInterruptedBuilds()
+        onChange?()
+    }
+
+    private func launch(_ build: Build) throws {
+        let dir = store.directory.logDirectory(for: build.id!)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let pid = try SimpleCommand.spawn([executable, "build", "run", "--build-id", String(build.id!.rawValue)],
+                                          newSession: true, outputPath: dir.appendingPathComponent("runner.log").path)
+        lock.withLock { children[pid] = build.id! }
+        try store.write { db in
+            try db.execute(sql: """
+                UPDATE build SET runnerPid = ?, runnerStartTicks = ?, queueReason = NULL WHERE id = ? AND status = 'queued'
+                """, arguments: [pid, ProcessLiveness.stat(pid)?.startTicks, build.id!.rawValue])
+        }
+        log.info("started build id \(build.id!) (runner pid \(pid))")
+    }
+
+    /// Ends every runner at once (`server stop --now`); the builds are then marked interrupted.
+    func killRunners() {
+        let pids = lock.withLock { Array(children.keys) }
+        for pid in pids { kill(pid, SIGKILL) }
+        let deadline = Date().addingTimeInterval(5)
+        while runningChildren > 0 && Date() < deadline {
+            reapChildren()
+            usleep(20_000)
+        }
+    }
+
+    // MARK: Queue
+
+    private func schedule() throws {
+        let (active, queued) = try store.read { db -> ([Build], [Build]) in
+            let active = try Build.filter(Column("status") == BuildStatus.running.rawValue
+                || (Column("status") == BuildStatus.queued.rawValue && Column("runnerPid") != nil)).fetchAll(db)
+            let queued = try Build.filter(Column("status") == BuildStatus.queued.rawValue && Column("runnerPid") == nil)
+                .order(Column("priority").desc, Column("id")).fetchAll(db)
+            return (active, queued)
+        }
+        guard !queued.isEmpty else { return }
+        var slots = budget.maxBuilds - active.count
+        var cpus = budget.cpus - active.reduce(0) { $0 + Self.demand(of: $1).cpus }
+        var memory = budget.memoryBytes - active.reduce(0) { $0 + Self.demand(of: $1).memory }
+        let isDraining = lock.withLock { draining }
+        var blocker: String?
+        var position = 0
+        var reasons: [(BuildID, String?)] = []
+        var changed = false
+        for build in queued {
+            let need = Self.demand(of: build)
+            if let why = impossible(need) {
+                try fail(build, reason: why)
+                changed = true
+                continue
+            }
+            if blocker == nil {
+                if isDraining {
+                    blocker = "the server is stopping"
+                } else if slots <= 0 {
+                    blocker = "a build slot (\(budget.maxBuilds) of \(budget.maxBuilds) running)"
+                } else if need.cpus > cpus + 1e-9 {
+                    blocker = "\(Self.cpuText(need.cpus)) (\(Self.cpuText(max(0, cpus))) free of \(Self.cpuText(budget.cpus)))"
+                } else if need.memory > memory {
+                    blocker = "\(ByteCount(bytes: need.memory)) of memory (\(ByteCount(bytes: max(0, memory))) free of \(ByteCount(bytes: budget.memoryBytes)))"
+                } else {
+                    try launch(build)
+                    changed = true
+                    slots -= 1
+                    cpus -= need.cpus
+                    memory -= need.memory
+                    continue
+                }
+            }
+            position += 1
+            let reason = blocker == "the server is stopping"
+                ? "waiting: the server is stopping and starts no new builds, position \(position)"
+                : "waiting for \(blocker!), position \(position)"
+            if reason != build.queueReason { reasons.append((build.id!, reason)) }
+        }
+        if !reasons.isEmpty {
+            try store.write { db in
+                for (id, reason) in reasons {
+                    try db.execute(sql: "UPDATE build SET queueReason = ? WHERE id = ? AND status = 'queued'",
+                                   arguments: [reason, id.rawValue])
+                }
+            }
+            changed = true
+        }
+        if changed { onChange?() }
+    }
+
+    /// A request the whole budget could never satisfy fails at once instead of blocking the queue forever.
+    private func impossible(_ need: (cpus: Double, memory: Int64)) -> String? {
+        if need.cpus > budget.cpus + 1e-9 {
+            return "the build asks for \(Self.cpuText(need.cpus)) but this server's budget is \(Self.cpuText(budget.cpus)) (`imagefactory server --cpus`)"
+        }
+        if need.memory > budget.memoryBytes {
+            return "the build asks for \(ByteCount(bytes: need.memory)) of memory but this server's budget is \(ByteCount(bytes: budget.memoryBytes)) (`imagefactory server --memory`)"
+        }
+        return nil
+    }
+
+    private func fail(_ build: Build, reason: String) throws {
+        let now = Date()
+        try store.write { db in
+            try db.execute(sql: """
+                UPDATE build SET status = 'failed', finishedAt = ?, failureReason = ?, queueReason = NULL
+                WHERE id = ? AND status = 'queued'
+                """, arguments: [now, reason, build.id!.rawValue])
+            try db.execute(sql: "UPDATE step SET status = 'skipped' WHERE buildId = ?", arguments: [build.id!.rawValue])
+        }
+        log.info("build id \(build.id!) cannot fit the budget: \(reason)")
+    }
+
+    static func cpuText(_ cpus: Double) -> String {
+        let text = cpus == cpus.rounded() ? String(Int(cpus)) : String(format: "%.1f", cpus)
+        return "\(text) CPU" + (cpus == 1 ? "" : "s")
+    }
+}
