@@ -65,7 +65,8 @@ public struct ServerEndpoint: Sendable, Hashable {
     public func runningPid() -> pid_t? {
         guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
               let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return nil }
-        return kill(pid, 0) == 0 || errno == EPERM ? pid : nil
+        // A zombie (an exited server nobody reaped yet) is not running.
+        return ProcessLiveness.isAlive(pid: pid, startTicks: nil) ? pid : nil
     }
 }
 

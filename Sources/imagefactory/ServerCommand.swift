@@ -95,7 +95,7 @@ struct ServerCommand: AsyncParsableCommand {
                     print("waiting for \(status.running.count) running build\(status.running.count == 1 ? "" : "s"): \(status.running.map(\.reference).joined(separator: ", ")) (Ctrl-C stops waiting; --now ends them)")
                 }
                 // Wait for the server to exit: its pid disappears.
-                while kill(status.pid, 0) == 0 { try await Task.sleep(for: .milliseconds(50)) }
+                while ProcessLiveness.isAlive(pid: status.pid, startTicks: nil) { try await Task.sleep(for: .milliseconds(50)) }
                 print("server \(status.pid) stopped")
             }
         }

@@ -31,8 +31,15 @@ final class TemporaryHome: @unchecked Sendable {
         // The build server a test's CLI or interface started for this data directory.
         let endpoint = ServerEndpoint.personal(directory: directory)
         if let pid = endpoint.runningPid() {
-            kill(pid, SIGKILL)
-            while kill(pid, 0) == 0 { usleep(5_000) }
+            // SIGTERM ends its running builds and everything they started; SIGKILL if it hangs.
+            kill(pid, SIGTERM)
+            var status: Int32 = 0
+            var waited = 0
+            while ProcessLiveness.isAlive(pid: pid, startTicks: nil) && waitpid(pid, &status, WNOHANG) <= 0 && waited < 1000 {
+                usleep(5_000)
+                waited += 1
+            }
+            if waited == 1000 { kill(pid, SIGKILL) }
         }
         try? FileManager.default.removeItem(atPath: endpoint.directory)
         try? FileManager.default.removeItem(at: url)
@@ -75,7 +82,9 @@ struct CLIResult {
 }
 
 /// Runs the real CLI binary with a private data directory.
-func runCLI(_ arguments: [String], home: TemporaryHome, cwd: URL? = nil, extraEnv: [String: String] = [:]) async throws -> CLIResult {
+/// With `asUser`, it runs as that uid and gid (no supplementary groups) through setpriv.
+func runCLI(_ arguments: [String], home: TemporaryHome, cwd: URL? = nil, extraEnv: [String: String] = [:],
+            asUser: (uid: UInt32, gid: UInt32)? = nil) async throws -> CLIResult {
     var env: [Environment.Key: String] = [:]
     for (k, v) in ProcessInfo.processInfo.environment { if let key = Environment.Key(rawValue: k) { env[key] = v } }
     env["IMAGEFACTORY_HOME"] = home.directory.root.path
@@ -83,8 +92,14 @@ func runCLI(_ arguments: [String], home: TemporaryHome, cwd: URL? = nil, extraEn
     env["IMAGEFACTORY_SAMPLE_MS"] = "250"
     env["IMAGEFACTORY_KILL_GRACE_MS"] = "1000"
     for (k, v) in extraEnv { env[Environment.Key(rawValue: k)!] = v }
+    var executable = imagefactoryBinary
+    var argv = arguments
+    if let user = asUser {
+        executable = "/usr/bin/setpriv"
+        argv = ["--reuid", String(user.uid), "--regid", String(user.gid), "--clear-groups", imagefactoryBinary] + arguments
+    }
     let result = try await Subprocess.run(
-        .path(FilePath(imagefactoryBinary)), arguments: Arguments(arguments), environment: .custom(env),
+        .path(FilePath(executable)), arguments: Arguments(argv), environment: .custom(env),
         workingDirectory: FilePath((cwd ?? home.url).path),
         output: .string(limit: 16 << 20), error: .string(limit: 16 << 20))
     let status: Int32

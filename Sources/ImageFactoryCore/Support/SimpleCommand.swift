@@ -27,7 +27,8 @@ public enum SimpleCommand {
 
     /// Starts argv, optionally in a new session, with stdin on /dev/null and stdout/stderr appended to
     /// `outputPath`; with no output path the child shares this process's stdio.
-    public static func spawn(_ argv: [String], newSession: Bool, outputPath: String?) throws -> pid_t {
+    public static func spawn(_ argv: [String], newSession: Bool, outputPath: String?,
+                             environment: [String: String]? = nil) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -54,7 +55,10 @@ public enum SimpleCommand {
         var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for p in cargs { free(p) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], &actions, &attr, &cargs, environ)
+        var cenv: [UnsafeMutablePointer<CChar>?] = (environment ?? [:]).map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in cenv { free(p) } }
+        let rc = environment == nil ? posix_spawn(&pid, argv[0], &actions, &attr, &cargs, environ)
+                                    : posix_spawn(&pid, argv[0], &actions, &attr, &cargs, &cenv)
         guard rc == 0 else { throw FactoryError.runtime("cannot start \(argv[0]): \(String(cString: strerror(rc)))") }
         return pid
     }

@@ -91,17 +91,22 @@ public final class BuildServer: @unchecked Sendable {
         installSignalHandlers()
 
         // The main thread watches for signals, idleness and the end of a graceful stop.
+        var ticks = 0
         while true {
             usleep(50_000)
+            ticks += 1
             if ServerSignals.received != 0 {
+                // SIGTERM/SIGINT (a service manager, Ctrl-C) stop now: running builds are ended and marked
+                // interrupted, which leaves nothing behind. `server stop` is the way to wait for them.
+                let sig = ServerSignals.received
                 ServerSignals.received = 0
-                requestStop(now: false, by: "a signal")
+                requestStop(now: true, by: sig == SIGINT ? "SIGINT" : "SIGTERM")
             }
             if let stop = lock.withLock({ stopRequested }) {
                 if stop.now || scheduler.runningChildren == 0 { break }
                 continue
             }
-            if let idle = settings.idleTimeout, isIdle(for: idle) {
+            if let idle = settings.idleTimeout, ticks % 20 == 0, isIdle(for: idle) {
                 log.info("idle for \(Int(idle)) s with no client and no build: exiting")
                 break
             }
@@ -285,8 +290,8 @@ public final class BuildServer: @unchecked Sendable {
     private func installSignalHandlers() {
         signal(SIGPIPE, SIG_IGN)
         signal(SIGHUP, SIG_IGN)
-        signal(SIGTERM) { _ in ServerSignals.received = 1 }
-        signal(SIGINT) { _ in ServerSignals.received = 1 }
+        signal(SIGTERM) { sig in ServerSignals.received = sig }
+        signal(SIGINT) { sig in ServerSignals.received = sig }
     }
 }
 

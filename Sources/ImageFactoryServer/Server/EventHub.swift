@@ -27,6 +27,9 @@ final class EventHub: @unchecked Sendable {
     private var logins: [UserID: String] = [:]
     private let wakeCondition = NSCondition()
     private var wakeRequested = false
+    /// The database files' sizes and change times at the last full tick: every commit changes them, so an
+    /// idle server costs a few stat calls a tick rather than a query.
+    private var lastStamp: [Int64] = []
 
     init(store: FactoryStore, log: ServerLog, interval: TimeInterval = 0.01) {
         self.store = store
@@ -42,19 +45,46 @@ final class EventHub: @unchecked Sendable {
     }
 
     func run(connections: @escaping @Sendable () -> [ClientConnection], until stopped: @escaping @Sendable () -> Bool) {
+        var busy = true
+        var forced = true
+        var lastFull = Date.distantPast
         while !stopped() {
-            let busy: Bool
-            do {
-                busy = try tick(connections())
-            } catch {
-                log.error("event hub: \(error)")
-                busy = false
+            let clients = connections()
+            // Nobody following anything: changes only matter to notifications and dashboards, at a slower pace.
+            let following = clients.contains { !$0.subscribedBuilds.isEmpty }
+            let stamp = storeStamp()
+            // Change times are coarse (a clock tick): a full pass every 250 ms catches a same-tick commit.
+            if busy || forced || stamp != lastStamp || Date().timeIntervalSince(lastFull) > (following ? 0.25 : 1) {
+                lastStamp = stamp
+                lastFull = Date()
+                do {
+                    busy = try tick(clients)
+                } catch {
+                    log.error("event hub: \(error)")
+                    busy = false
+                }
             }
             wakeCondition.lock()
-            if !wakeRequested { _ = wakeCondition.wait(until: Date().addingTimeInterval(busy ? 0 : interval)) }
+            if !wakeRequested {
+                _ = wakeCondition.wait(until: Date().addingTimeInterval(busy ? 0 : following ? interval : interval * 10))
+            }
+            forced = wakeRequested
             wakeRequested = false
             wakeCondition.unlock()
         }
+    }
+
+    private func storeStamp() -> [Int64] {
+        var out: [Int64] = []
+        for path in [store.directory.databaseURL.path, store.directory.databaseURL.path + "-wal"] {
+            var st = stat()
+            if stat(path, &st) == 0 {
+                out += [Int64(st.st_size), Int64(st.st_mtim.tv_sec), Int64(st.st_mtim.tv_nsec)]
+            } else {
+                out += [-1, -1, -1]
+            }
+        }
+        return out
     }
 
     /// One pass; true when some client still has lines to catch up on.
@@ -62,7 +92,8 @@ final class EventHub: @unchecked Sendable {
     func tick(_ connections: [ClientConnection]) throws -> Bool {
         var subscribed = Set<BuildID>()
         for c in connections { subscribed.formUnion(c.subscribedBuilds.keys) }
-        let ids = subscribed.map(\.rawValue)
+        // Builds active at the last tick are read once more, so their end is seen (and notified).
+        let ids = subscribed.union(lastBuilds.keys).map(\.rawValue)
         let builds = try store.read { db in
             try Build.filter([BuildStatus.queued.rawValue, BuildStatus.running.rawValue].contains(Column("status"))
                              || ids.contains(Column("id"))).order(Column("id")).fetchAll(db)
@@ -77,6 +108,12 @@ final class EventHub: @unchecked Sendable {
             if previous != build {
                 // A build first seen already finished is old news (subscribed to after the fact).
                 if previous.map({ $0.status != build.status }) ?? (build.status == .running) {
+                    // A short build can start and end between two looks: it still started.
+                    if previous?.status == .queued, build.status.isFinished, build.startedAt != nil {
+                        var started = build
+                        started.status = .running
+                        try notify(started, connections: connections)
+                    }
                     try notify(build, connections: connections)
                 }
                 if !watchers.isEmpty {

@@ -48,12 +48,14 @@ final class Scheduler: @unchecked Sendable {
         wake()
     }
 
-    /// The loop of the scheduler thread: a tick when woken (new build, cancel) or every 250 ms (runner exits).
+    /// The loop of the scheduler thread: a tick when woken (new build, cancel), every 250 ms while runners
+    /// run (to reap them), and every second otherwise (builds queued by another writer of the store).
     func run(until stopped: @escaping @Sendable () -> Bool) {
         while !stopped() {
             tick()
             lock.lock()
-            if !wakeRequested { _ = lock.wait(until: Date().addingTimeInterval(0.25)) }
+            let period = children.isEmpty ? 1.0 : 0.25
+            if !wakeRequested { _ = lock.wait(until: Date().addingTimeInterval(period)) }
             wakeRequested = false
             lock.unlock()
         }
@@ -146,9 +148,9 @@ final class Scheduler: @unchecked Sendable {
                 } else if slots <= 0 {
                     blocker = "a build slot (\(budget.maxBuilds) of \(budget.maxBuilds) running)"
                 } else if need.cpus > cpus + 1e-9 {
-                    blocker = "\(Self.cpuText(need.cpus)) (\(Self.cpuText(max(0, cpus))) free of \(Self.cpuText(budget.cpus)))"
+                    blocker = "\(Self.cpuText(need.cpus)) (\(Self.number(max(0, cpus))) of \(Self.number(budget.cpus)) free)"
                 } else if need.memory > memory {
-                    blocker = "\(ByteCount(bytes: need.memory)) of memory (\(ByteCount(bytes: max(0, memory))) free of \(ByteCount(bytes: budget.memoryBytes)))"
+                    blocker = "\(ByteCount(bytes: need.memory)) of memory (\(ByteCount(bytes: max(0, memory))) of \(ByteCount(bytes: budget.memoryBytes)) free)"
                 } else {
                     try launch(build)
                     changed = true
@@ -199,8 +201,9 @@ final class Scheduler: @unchecked Sendable {
         log.info("build id \(build.id!) cannot fit the budget: \(reason)")
     }
 
-    static func cpuText(_ cpus: Double) -> String {
-        let text = cpus == cpus.rounded() ? String(Int(cpus)) : String(format: "%.1f", cpus)
-        return "\(text) CPU" + (cpus == 1 ? "" : "s")
+    static func cpuText(_ cpus: Double) -> String { "\(number(cpus)) CPU" + (cpus == 1 ? "" : "s") }
+
+    static func number(_ cpus: Double) -> String {
+        cpus == cpus.rounded() ? String(Int(cpus)) : String(format: "%.1f", cpus)
     }
 }
