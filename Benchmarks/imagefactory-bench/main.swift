@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import ImageFactoryCore
+import ImageFactoryServer
 import ImageFactoryTUI
 import Terminal
 
@@ -277,3 +278,81 @@ if let tui = findProcess("\(cli) open"), let tail = findProcess("tail -f"), let 
 _ = try? SimpleCommand.run(["/usr/bin/env", "tmux", "-L", socketName, "kill-server"])
 _ = try service.cancelBuild(BuildReference(project: .id(streamBuild.projectId), number: streamBuild.number))
 _ = waitWithUsage(streamPid)
+
+// 6. The build server: from a line written by a build to a subscribed client, and a whole log streamed live.
+print("")
+print("6. Build server (a real server process; clients on its Unix socket)")
+let serverClient = try ServerClient.connect(directory: directory, executable: cli)
+let followers = 10
+let latencyLines = argument("--latency-lines", default: 300)
+// Each line carries the wall-clock time it was written (CLOCK_REALTIME, ns): the client subtracts it on arrival.
+let stamper = "for i in $(seq \(latencyLines)); do date +%s%N; sleep 0.02; done"
+let latencyBuild = try serverClient.startBuild(StartBuildRequest(
+    text: "name: latency\nmethod: shell\ncommands:\n  - \(stamper)\n", file: nil, project: nil, template: nil, priority: 0,
+    workingDirectory: root.path)).row.build
+func wallNanos() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+}
+let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+    for _ in 0..<followers {
+        let client = try ServerClient.connect(directory: directory, startIfNeeded: false)
+        try client.subscribe(build: latencyBuild.id!, fromSeq: 0)
+        group.addTask {
+            var out: [Double] = []
+            var received = 0
+            var expected = Int.max
+            for await item in client.events {
+                switch item {
+                case .lines(let m):
+                    let arrived = wallNanos()
+                    received += m.lines.count
+                    for line in m.lines {
+                        if let sent = Int64(line.text), sent > 1_000_000_000_000_000_000 { out.append(Double(arrived - sent) / 1e9) }
+                    }
+                case .event(.build(let row)) where row.build.status.isFinished:
+                    expected = Int(row.build.logLines)
+                default: break
+                }
+                if received >= expected { break }
+            }
+            client.close()
+            return out
+        }
+    }
+    var all: [Double] = []
+    for try await part in group { all += part }
+    return all
+}
+print("   line written -> \(followers) following clients: \(latencies.count) arrivals, median \(ms(median(latencies))), p99 \(ms(percentile(latencies, 0.99)))")
+print("   (the runner commits lines in batches every \(Int(RunnerOptions().flushInterval.components.attoseconds / 1_000_000_000_000_000)) ms; the server looks for commits every 10 ms)")
+
+// The 2M-line log streamed to a client following from the first line, against the runner alone (section 1).
+var streamTimes: [Double] = []
+for _ in 0..<runs {
+    let follower = try ServerClient.connect(directory: directory, startIfNeeded: false)
+    let t0 = now()
+    let b = try serverClient.startBuild(StartBuildRequest(
+        text: "name: stream\nmethod: shell\ncommands:\n  - |\n    \(producer)\n", file: nil, project: nil, template: nil,
+        priority: 0, workingDirectory: root.path)).row.build
+    try follower.subscribe(build: b.id!, fromSeq: 0)
+    var received = 0
+    var expected = Int.max
+    for await item in follower.events {
+        switch item {
+        case .lines(let m): received += m.lines.count
+        case .event(.build(let row)) where row.build.status.isFinished: expected = Int(row.build.logLines)
+        default: break
+        }
+        if received >= expected { break }
+    }
+    streamTimes.append(seconds(now() - t0))
+    follower.close()
+    precondition(received >= lineCount, "the follower got \(received) of \(lineCount) lines")
+}
+let streamTime = median(streamTimes)
+print("   \(lineCount) lines streamed live to a follower: \(String(format: "%.3f s", streamTime))  \(String(format: "%.0f", Double(lineCount) / streamTime)) lines/s")
+print("   ratio to the runner alone (section 1): \(String(format: "%.2fx", streamTime / ingestTime))   (goal: no slower than ingestion allows, ~1x)")
+try? serverClient.stopServer(now: true)
+serverClient.close()

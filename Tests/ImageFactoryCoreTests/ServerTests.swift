@@ -269,14 +269,23 @@ import Testing
     @Test func serverStopWaitsForRunningBuildsAndStopNowInterruptsThem() async throws {
         let home = try TemporaryHome()
         let server = try ServerProcess(home: home)
-        let path = try shellManifest(home, "short", commands: ["sleep 1", "echo done-waiting"])
+        // The build holds until the test releases it, so a loaded machine cannot finish it unseen.
+        let release = home.url.appendingPathComponent("release").path
+        let path = try shellManifest(home, "short", commands: ["while [ ! -f \(release) ]; do sleep 0.1; done", "echo done-waiting"])
         let client = try server.client()
         let row = try start(client, path, home: home).row
         #expect(await eventually { (try? self.build(client, row).status) == .running })
-        let stop = try await runCLI(["server", "stop"], home: home)
+        let stopping = Task { try await runCLI(["server", "stop"], home: home) }
+        #expect(await eventually { server.log.contains("stop requested") })
+        // Stopping: no new builds start, the running one goes on.
+        let queued = try start(client, path, home: home).row
+        #expect(await eventually { (try? self.build(client, queued).queueReason)??.contains("the server is stopping") == true })
+        _ = FileManager.default.createFile(atPath: release, contents: Data())
+        let stop = try await stopping.value
         #expect(stop.status == 0)
         #expect(stop.stdout.contains("waiting for 1 running build"))
         #expect(try FactoryStore(directory: home.directory).build(id: row.build.id!)?.status == .succeeded)
+        #expect(try FactoryStore(directory: home.directory).build(id: queued.build.id!)?.status == .queued, "left for the next server")
         #expect(server.waitForExit(timeout: 5) != nil)
 
         let second = try server.restart()

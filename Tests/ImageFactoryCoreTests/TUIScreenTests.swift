@@ -37,6 +37,23 @@ import Testing
         #expect(grid.style(of: "last build:")?.foreground == theme.error.foreground)
     }
 
+    @Test func dashboardShowsQueuedBuildsWithWhatTheyWaitFor() async throws {
+        let home = try TemporaryHome()
+        let service = try home.service()
+        let project = try service.project(nil)
+        let queued = try service.startBuild(text: "name: waiting\ncommands: [make]\n", file: nil, in: project)
+        try service.store.write { db in
+            try db.execute(sql: "UPDATE build SET queueReason = ? WHERE id = ?",
+                           arguments: ["waiting for 2 CPUs (0 of 2 free), position 3", queued.id!.rawValue])
+        }
+        let (app, _) = try makeApp(service, width: 120)
+        try app.open(link: nil)
+        try settle(app, service)
+        let text = app.renderFrame().text
+        #expect(text.contains("Running and queued"))
+        #expect(text.contains("examples#1 waiting queued: waiting for 2 CPUs (0 of 2 free)"))
+    }
+
     @Test func buildPageFoldsSucceededStepsAndOpensTheFailedOne() async throws {
         let home = try TemporaryHome()
         let service = try home.service()

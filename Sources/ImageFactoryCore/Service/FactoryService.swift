@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-/// THE api: every action of every front end (CLI now; TUI and server later) goes through here.
+/// THE api: every action of every front end (CLI, TUI, and the build server on behalf of its clients) goes through here.
 /// It knows who the caller is, checks their role, writes the store, and reports what happened.
 public final class FactoryService: Sendable {
     public let store: FactoryStore
@@ -225,19 +225,6 @@ public final class FactoryService: Sendable {
         }
         try authorize(.startBuild, in: project)
         return try await BuildRunner(store: store, build: id, options: options).run()
-    }
-
-    /// Starts a detached runner process (its own session, so a closed terminal or SSH session does not stop it).
-    public func launchRunner(for build: Build, executable: String) throws -> pid_t {
-        let logFile = store.directory.logDirectory(for: build.id!)
-        try FileManager.default.createDirectory(at: logFile, withIntermediateDirectories: true)
-        let pid = try SimpleCommand.spawn([executable, "build", "run", "--build-id", String(build.id!.rawValue)],
-                                          newSession: true, outputPath: logFile.appendingPathComponent("runner.log").path)
-        try store.pool.write { db in
-            try db.execute(sql: "UPDATE build SET runnerPid = ?, runnerStartTicks = ? WHERE id = ? AND status = 'queued'",
-                           arguments: [pid, ProcessLiveness.stat(pid)?.startTicks, build.id!.rawValue])
-        }
-        return pid
     }
 
     public func cancelBuild(_ reference: BuildReference, defaultProject: String? = nil) throws -> Build {

@@ -110,10 +110,11 @@ public final class ServerClient: @unchecked Sendable {
     }
 
     /// Sends raw bytes (tests of the server's protocol checks).
-    public func sendRaw(_ bytes: [UInt8]) -> Bool { lock.withLock { socket.write(bytes) } }
+    public func sendRaw(_ bytes: [UInt8]) -> Bool { lock.withLock { closedReason == nil && socket.write(bytes) } }
 
+    /// Hangs up; the reader thread releases the descriptor when it sees the end.
     public func close() {
-        socket.close()
+        socket.shutdownBoth()
     }
 
     private func readLoop() {
@@ -148,6 +149,8 @@ public final class ServerClient: @unchecked Sendable {
         lock.withLock {
             closedReason = .some(reason)
             lock.broadcast()
+            // Writes happen under this lock and check closedReason first: no one uses the descriptor after this.
+            socket.close()
         }
         continuation.yield(.closed(reason))
         continuation.finish()

@@ -177,7 +177,9 @@ public final class BuildServer: @unchecked Sendable {
         let stale = try store.builds(project: nil, statuses: [.running, .queued], limit: 10_000).filter { $0.runnerPid != nil }
         for build in stale {
             let pid = Int32(build.runnerPid!)
-            guard ProcessLiveness.isAlive(pid: pid, startTicks: build.runnerStartTicks) else { continue }
+            // Only runners of an earlier server: a runner started by hand (`build run`) is left to finish.
+            guard ProcessLiveness.isAlive(pid: pid, startTicks: build.runnerStartTicks),
+                  let owner = Self.serverPid(ofRunner: pid), owner != getpid() else { continue }
             kill(pid, SIGKILL)
             let deadline = Date().addingTimeInterval(3)
             while ProcessLiveness.isAlive(pid: pid, startTicks: build.runnerStartTicks), Date() < deadline { usleep(10_000) }
@@ -192,6 +194,15 @@ public final class BuildServer: @unchecked Sendable {
         }
         let check = try store.integrityCheck()
         if check != "ok" { log.error("database integrity check: \(check)") }
+    }
+
+    /// The server a runner was started by, from its environment.
+    static func serverPid(ofRunner pid: Int32) -> Int32? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return nil }
+        for entry in data.split(separator: 0) where entry.starts(with: Array("IMAGEFACTORY_SERVER_PID=".utf8)) {
+            return Int32(String(decoding: entry.dropFirst("IMAGEFACTORY_SERVER_PID=".utf8.count), as: UTF8.self))
+        }
+        return nil
     }
 
     // MARK: Connections
@@ -271,8 +282,7 @@ public final class BuildServer: @unchecked Sendable {
             }
             if connection.isClosed { break }
         }
-        connection.close()
-        socket.close()
+        connection.release()
         lock.withLock {
             _ = connections.removeValue(forKey: id)
             lastBusy = Date()

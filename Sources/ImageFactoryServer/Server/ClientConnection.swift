@@ -22,6 +22,7 @@ final class ClientConnection: @unchecked Sendable {
     private var queuedBytes = 0
     private var closed = false
     private var lastRequestID: UInt64 = 0
+    private let writerFinished = DispatchSemaphore(value: 0)
 
     // Subscriptions; the hub reads and advances these under `lock`.
     private var buildCursors: [BuildID: Int] = [:]
@@ -73,6 +74,7 @@ final class ClientConnection: @unchecked Sendable {
 
     /// The writer thread's loop; returns when the connection closes.
     func runWriter() {
+        defer { writerFinished.signal() }
         while true {
             ready.lock()
             while queue.isEmpty && !closed { ready.wait() }
@@ -119,6 +121,13 @@ final class ClientConnection: @unchecked Sendable {
     }
 
     var isClosed: Bool { ready.lock(); defer { ready.unlock() }; return closed }
+
+    /// Called by the reader thread at the end: waits for the writer, then frees the descriptor.
+    func release() {
+        close()
+        writerFinished.wait()
+        socket.close()
+    }
 
     // MARK: Request order
 

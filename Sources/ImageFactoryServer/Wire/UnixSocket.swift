@@ -71,7 +71,9 @@ public final class FrameSocket: @unchecked Sendable {
 
     public func write(_ frame: Frame) -> Bool { write(frame.encoded()) }
 
-    /// Stops both directions (wakes a reader blocked in read) and releases the descriptor once.
+    /// Releases the descriptor once. Only the last thread that uses the socket may call this: a descriptor
+    /// number closed under another thread's read or write can be reused by the next socket or file it opens.
+    /// Other threads call `shutdownBoth()`, which wakes a blocked reader without freeing the number.
     public func close() {
         closeLock.withLock {
             guard !closed else { return }

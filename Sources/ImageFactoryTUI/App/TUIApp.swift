@@ -22,7 +22,7 @@ public final class TUIApp: @unchecked Sendable {
     let maxFPS = 30
     /// Where "save screen" and saved logs go.
     let outputDirectory: URL
-    /// The imagefactory binary, to start detached runners (re-run, new build).
+    /// The imagefactory binary, for the `watch` side pane.
     let runnerExecutable: String?
     /// Starts and cancels builds (through the build server when one is given).
     let control: any BuildControl

@@ -5,7 +5,7 @@ import Terminal
 public struct TUISettings: Sendable {
     public var theme: String?
     public var keymap: String?
-    /// The imagefactory binary, to start detached build runners from the interface.
+    /// The imagefactory binary, for the `watch` side pane.
     public var runnerExecutable: String?
     /// Starts and cancels builds through the build server; nil only queues them (tests).
     public var control: (any BuildControl)?
