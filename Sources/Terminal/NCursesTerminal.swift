@@ -336,6 +336,12 @@ public final class NCursesTerminal: TerminalBackend {
         }
     }
 
+    /// Through ncurses, so the bell goes out with its own buffered output rather than beside it.
+    public func bell() {
+        guard open, !suspended else { return }
+        beep()
+    }
+
     public func shutdown() {
         guard open else { return }
         open = false

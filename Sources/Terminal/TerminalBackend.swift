@@ -13,8 +13,14 @@ public protocol TerminalBackend: AnyObject {
     func resume()
     /// Sends bytes straight to the terminal (OSC 52 clipboard, OSC 9 notifications), outside the grid.
     func writeRaw(_ bytes: [UInt8])
+    /// Rings the terminal bell.
+    func bell()
     /// Restores the terminal for good.
     func shutdown()
+}
+
+extension TerminalBackend {
+    public func bell() { writeRaw([0x07]) }
 }
 
 public struct TerminalCapabilities: Sendable, Hashable {

@@ -45,6 +45,9 @@ struct TUIEndToEndTests {
 
         // Start another and cancel it from the interface, with confirmation.
         #expect(try await runCLI(["build", "start", "forever.yaml"], home: home).status == 0)
+        // The build server tells the interface of the user who started it.
+        (found, screen) = await tmux.waitFor("build examples#2 forever started")
+        #expect(found, "notification: \(screen)")
         try tmux.send("Escape")
         (found, screen) = await tmux.waitFor("#2")
         #expect(found, "\(screen)")

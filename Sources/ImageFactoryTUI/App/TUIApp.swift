@@ -196,7 +196,7 @@ public final class TUIApp: @unchecked Sendable {
 
     func notify(_ n: BuildNotification) {
         show((n.isFailure ? "✗ " : n.kind == "build.succeeded" ? "✓ " : "● ") + n.message, seconds: 6)
-        terminal.writeRaw([0x07])
+        terminal.bell()
         if desktopNotifications {
             let tmux = terminal.capabilities.insideTmux
             terminal.writeRaw(DesktopNotification.osc9("Image Factory: " + n.message, insideTmux: tmux))
