@@ -10,7 +10,15 @@ final class ServerProcess: @unchecked Sendable {
     let logPath: String
     private(set) var pid: pid_t
 
-    init(home: TemporaryHome, arguments: [String] = [], socket: String? = nil, environment: [String: String] = [:]) throws {
+    /// Starts the server and waits (without blocking a thread) until it listens.
+    static func start(home: TemporaryHome, arguments: [String] = [], socket: String? = nil,
+                      environment: [String: String] = [:]) async throws -> ServerProcess {
+        let server = try ServerProcess(home: home, arguments: arguments, socket: socket, environment: environment)
+        try await server.waitUntilListening()
+        return server
+    }
+
+    private init(home: TemporaryHome, arguments: [String], socket: String?, environment: [String: String]) throws {
         self.home = home
         endpoint = socket.map { ServerEndpoint(socketPath: $0, shared: true) } ?? ServerEndpoint.personal(directory: home.directory)
         logPath = home.url.appendingPathComponent("server-\(UUID().uuidString.prefix(6)).log").path
@@ -23,10 +31,9 @@ final class ServerProcess: @unchecked Sendable {
         pid = 0
         pid = try SimpleCommand.spawn([imagefactoryBinary, "server"] + (socket.map { ["--socket", $0] } ?? []) + arguments,
                                       newSession: true, outputPath: logPath, environment: env)
-        try waitUntilListening()
     }
 
-    func waitUntilListening(timeout: TimeInterval = 20) throws {
+    func waitUntilListening(timeout: TimeInterval = 20) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let s = try? FrameSocket.connect(path: endpoint.socketPath) {
@@ -35,7 +42,7 @@ final class ServerProcess: @unchecked Sendable {
             }
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid { throw FactoryError.runtime("server exited: \(log)") }
-            usleep(10_000)
+            try await Task.sleep(for: .milliseconds(10))
         }
         throw FactoryError.runtime("server did not listen within \(timeout) s: \(log)")
     }
@@ -50,7 +57,7 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Waits for the process to exit and returns its wait status.
     @discardableResult
-    func waitForExit(timeout: TimeInterval = 30) -> Int32? {
+    func waitForExit(timeout: TimeInterval = 30) async -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         var status: Int32 = 0
         while Date() < deadline {
@@ -58,22 +65,19 @@ final class ServerProcess: @unchecked Sendable {
                 pid = 0
                 return status
             }
-            usleep(10_000)
+            try? await Task.sleep(for: .milliseconds(10))
         }
         return nil
     }
 
     /// Starts a fresh server process on the same data directory (after a kill).
-    func restart(arguments: [String] = []) throws -> ServerProcess {
-        try ServerProcess(home: home, arguments: arguments, socket: endpoint.shared ? endpoint.socketPath : nil)
+    func restart(arguments: [String] = []) async throws -> ServerProcess {
+        try await ServerProcess.start(home: home, arguments: arguments, socket: endpoint.shared ? endpoint.socketPath : nil)
     }
 
+    /// SIGTERM ends the server's builds and what they started; not waited for (see TemporaryHome).
     deinit {
-        if pid > 0 {
-            kill(pid, SIGTERM)
-            _ = waitForExit(timeout: 10)
-            if pid > 0 { kill(pid, SIGKILL); _ = waitForExit(timeout: 5) }
-        }
+        if pid > 0 { kill(pid, SIGTERM) }
     }
 }
 

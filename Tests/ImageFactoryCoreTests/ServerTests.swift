@@ -16,7 +16,7 @@ import Testing
 
     @Test func twoClientsWatchingOneBuildReceiveTheSameLinesInOrder() async throws {
         let home = try TemporaryHome()
-        let server = try ServerProcess(home: home)
+        let server = try await ServerProcess.start(home: home)
         let a = try server.client()
         let b = try server.client()
         let path = try shellManifest(home, "stream", commands: [
@@ -38,7 +38,7 @@ import Testing
 
     @Test func aClientKilledOrHungUpMidBuildDoesNotAffectTheBuild() async throws {
         let home = try TemporaryHome()
-        let server = try ServerProcess(home: home)
+        let server = try await ServerProcess.start(home: home)
         let path = try shellManifest(home, "steady", commands: ["echo started-now", "sleep 2", "echo the-end"])
         #expect(try await runCLI(["build", "start", path], home: home).status == 0)
         var env = ProcessInfo.processInfo.environment
@@ -66,7 +66,7 @@ import Testing
 
     @Test func afterSIGKILLTheServerMarksItsBuildsInterruptedEndsTheirProcessesAndStartsTheQueue() async throws {
         let home = try TemporaryHome()
-        let server = try ServerProcess(home: home, arguments: ["--max-builds", "1"])
+        let server = try await ServerProcess.start(home: home, arguments: ["--max-builds", "1"])
         let marker = "37\(Int.random(in: 100...999))"
         let long = try shellManifest(home, "long", commands: ["echo before-the-kill", "sleep \(marker)"])
         let next = try shellManifest(home, "next", commands: ["echo the-queued-one-ran"])
@@ -80,8 +80,8 @@ import Testing
         client.close()
 
         server.signal(SIGKILL)
-        #expect(server.waitForExit() != nil)
-        let restarted = try server.restart(arguments: ["--max-builds", "1"])
+        #expect(await server.waitForExit() != nil)
+        let restarted = try await server.restart(arguments: ["--max-builds", "1"])
         let again = try restarted.client()
         let interrupted = try build(again, first)
         #expect(interrupted.status == .interrupted)
@@ -97,7 +97,7 @@ import Testing
 
     @Test func buildsQueueAgainstTheBudgetSayWhyRespectPriorityAndCanBeCancelled() async throws {
         let home = try TemporaryHome()
-        let server = try ServerProcess(home: home, arguments: ["--max-builds", "4", "--cpus", "2", "--memory", "1GiB"])
+        let server = try await ServerProcess.start(home: home, arguments: ["--max-builds", "4", "--cpus", "2", "--memory", "1GiB"])
         let marker = "38\(Int.random(in: 100...999))"
         let big = try shellManifest(home, "big", commands: ["sleep \(marker)"], extra: "resources:\n  cpus: 2\n")
         let small = try shellManifest(home, "small", commands: ["echo small"], extra: "resources:\n  cpus: 1\n")
@@ -150,7 +150,7 @@ import Testing
         let socket = home.url.appendingPathComponent("shared.sock").path
         let gid = UInt32(47_000 + Int.random(in: 0...900) * 3)
         let (bob, stranger) = (gid + 1, gid + 2)
-        let server = try ServerProcess(home: home, arguments: ["--group", String(gid)], socket: socket)
+        let server = try await ServerProcess.start(home: home, arguments: ["--group", String(gid)], socket: socket)
         var st = stat()
         #expect(stat(socket, &st) == 0 && st.st_mode & 0o777 == 0o660 && st.st_gid == gid)
         #expect(stat(home.directory.databaseURL.path, &st) == 0 && st.st_mode & 0o777 == 0o600, "only the service user reads the data")
@@ -185,7 +185,7 @@ import Testing
 
     @Test func malformedFramesGetAnErrorAndCloseOnlyThatConnection() async throws {
         let home = try TemporaryHome()
-        let server = try ServerProcess(home: home)
+        let server = try await ServerProcess.start(home: home)
         func exchange(_ bytes: [UInt8]) throws -> String {
             let s = try #require(try FrameSocket.connect(path: server.endpoint.socketPath))
             defer { s.close() }
@@ -223,7 +223,7 @@ import Testing
 
     @Test func aClientThatDoesNotReadNeverHoldsUpTheBuildAndCatchesUpFromTheStore() async throws {
         let home = try TemporaryHome()
-        let server = try ServerProcess(home: home)
+        let server = try await ServerProcess.start(home: home)
         let path = try shellManifest(home, "flood", commands: ["seq 1 300000"])
         let slow = try server.client()
         let watcher = try server.client()
@@ -242,7 +242,7 @@ import Testing
 
     @Test func theStarterIsNotifiedWhenTheirBuildStartsAndEnds() async throws {
         let home = try TemporaryHome()
-        let server = try ServerProcess(home: home)
+        let server = try await ServerProcess.start(home: home)
         let control = try ServerBuildControl(client: try server.client())
         let project = try FactoryStore(directory: home.directory).project(named: "examples")!
         let ok = try control.start(text: "name: fine\ncommands: [\"echo fine\"]\n", file: nil, project: project, template: nil)
@@ -268,7 +268,7 @@ import Testing
 
     @Test func serverStopWaitsForRunningBuildsAndStopNowInterruptsThem() async throws {
         let home = try TemporaryHome()
-        let server = try ServerProcess(home: home)
+        let server = try await ServerProcess.start(home: home)
         // The build holds until the test releases it, so a loaded machine cannot finish it unseen.
         let release = home.url.appendingPathComponent("release").path
         let path = try shellManifest(home, "short", commands: ["while [ ! -f \(release) ]; do sleep 0.1; done", "echo done-waiting"])
@@ -286,9 +286,9 @@ import Testing
         #expect(stop.stdout.contains("waiting for 1 running build"))
         #expect(try FactoryStore(directory: home.directory).build(id: row.build.id!)?.status == .succeeded)
         #expect(try FactoryStore(directory: home.directory).build(id: queued.build.id!)?.status == .queued, "left for the next server")
-        #expect(server.waitForExit(timeout: 5) != nil)
+        #expect(await server.waitForExit(timeout: 5) != nil)
 
-        let second = try server.restart()
+        let second = try await server.restart()
         let marker = "39\(Int.random(in: 100...999))"
         let long = try shellManifest(home, "endless", commands: ["sleep \(marker)"])
         let c2 = try second.client()

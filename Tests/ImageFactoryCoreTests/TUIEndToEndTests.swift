@@ -49,7 +49,9 @@ struct TUIEndToEndTests {
         (found, screen) = await tmux.waitFor("build examples#2 forever started")
         #expect(found, "notification: \(screen)")
         try tmux.send("Escape")
-        (found, screen) = await tmux.waitFor("#2")
+        // Wait for the dashboard's own row of build #2: the notification in the status bar also says
+        // `examples#2 forever`, and a key sent before the Escape is read would arrive as Alt+key.
+        (found, screen) = await tmux.waitFor("#2    examples")
         #expect(found, "\(screen)")
         try tmux.send("Enter")
         (found, screen) = await tmux.waitFor("Build #2 - examples")

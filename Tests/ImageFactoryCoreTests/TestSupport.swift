@@ -28,19 +28,11 @@ final class TemporaryHome: @unchecked Sendable {
     }
 
     deinit {
-        // The build server a test's CLI or interface started for this data directory.
+        // The build server a test's CLI or interface started for this data directory: SIGTERM ends its builds
+        // and everything they started. No waiting here: a deinit runs on a shared thread of the test run,
+        // and blocking it starves other tests' timed waits.
         let endpoint = ServerEndpoint.personal(directory: directory)
-        if let pid = endpoint.runningPid() {
-            // SIGTERM ends its running builds and everything they started; SIGKILL if it hangs.
-            kill(pid, SIGTERM)
-            var status: Int32 = 0
-            var waited = 0
-            while ProcessLiveness.isAlive(pid: pid, startTicks: nil) && waitpid(pid, &status, WNOHANG) <= 0 && waited < 1000 {
-                usleep(5_000)
-                waited += 1
-            }
-            if waited == 1000 { kill(pid, SIGKILL) }
-        }
+        if let pid = endpoint.runningPid() { kill(pid, SIGTERM) }
         try? FileManager.default.removeItem(atPath: endpoint.directory)
         try? FileManager.default.removeItem(at: url)
         // The per-data-directory cgroup parents this test's builds used.
