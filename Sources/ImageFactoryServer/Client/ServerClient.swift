@@ -45,8 +45,10 @@ public final class ServerClient: @unchecked Sendable {
         }
         let exe = executable ?? ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
         try endpoint.preparePrivateDirectory()
-        setenv("IMAGEFACTORY_HOME", directory.root.path, 1)
-        let pid = try SimpleCommand.spawn([exe, "server", "--background"], newSession: true, outputPath: endpoint.logFile)
+        var environment = ProcessInfo.processInfo.environment
+        environment["IMAGEFACTORY_HOME"] = directory.root.path
+        let pid = try SimpleCommand.spawn([exe, "server", "--background"], newSession: true, outputPath: endpoint.logFile,
+                                          environment: environment)
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let client = try attempt(endpoint) { return client }

@@ -64,17 +64,12 @@ public final class BuildServer: @unchecked Sendable {
             // The service user alone reads the data; clients get everything through the socket.
             chmod(directory.root.path, 0o700)
             chmod(directory.databaseURL.path, 0o600)
-        } else {
-            try endpoint.preparePrivateDirectory()
         }
         try recoverAfterRestart()
         let listener = try ListeningSocket(path: endpoint.socketPath, mode: settings.group == nil ? 0o600 : 0o660,
                                            group: settings.group)
         lock.withLock { self.listener = listener }
         try "\(getpid())\n".write(toFile: endpoint.pidFile, atomically: true, encoding: .utf8)
-        setenv("IMAGEFACTORY_SERVER_PID", String(getpid()), 1)
-        setenv("IMAGEFACTORY_HOME", directory.root.path, 1)
-        unsetenv("IMAGEFACTORY_SOCKET")
         log.info("listening on \(endpoint.socketPath) (pid \(getpid()), data \(directory.root.path), budget \(settings.budget.maxBuilds) builds, \(Scheduler.cpuText(settings.budget.cpus)), \(ByteCount(bytes: settings.budget.memoryBytes)))")
 
         // run() outlives these threads' work, so they hold the server strongly.

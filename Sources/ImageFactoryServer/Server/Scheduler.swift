@@ -17,6 +17,14 @@ final class Scheduler: @unchecked Sendable {
     /// Runner pid -> build, for the runners this server started.
     private var children: [pid_t: BuildID] = [:]
     private var draining = false
+    /// What runners get: this data directory, and the server's pid (they die with it).
+    private lazy var runnerEnvironment: [String: String] = {
+        var env = ProcessInfo.processInfo.environment
+        env["IMAGEFACTORY_SERVER_PID"] = String(getpid())
+        env["IMAGEFACTORY_HOME"] = store.directory.root.path
+        env.removeValue(forKey: "IMAGEFACTORY_SOCKET")
+        return env
+    }()
     /// Called after a tick changed what runs (the hub then tells the dashboards).
     var onChange: (@Sendable () -> Void)?
 
@@ -95,7 +103,8 @@ final class Scheduler: @unchecked Sendable {
         let dir = store.directory.logDirectory(for: build.id!)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let pid = try SimpleCommand.spawn([executable, "build", "run", "--build-id", String(build.id!.rawValue)],
-                                          newSession: true, outputPath: dir.appendingPathComponent("runner.log").path)
+                                          newSession: true, outputPath: dir.appendingPathComponent("runner.log").path,
+                                          environment: runnerEnvironment)
         lock.withLock { children[pid] = build.id! }
         try store.write { db in
             try db.execute(sql: """
