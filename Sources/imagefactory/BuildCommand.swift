@@ -91,11 +91,11 @@ struct BuildCommand: AsyncParsableCommand {
                 let dry = try service.dryRun(text: text, file: file, in: try service.project(project.project))
                 DiagnosticPrinter.print(dry.check.diagnostics, file: file)
                 guard dry.check.isValid else { throw ExitCode(2) }
+                if let plan = dry.plan, let limits = dry.limits { PlanPrinter.print(plan, limits: limits, style: .stdout) }
                 if let blocker = dry.blocker {
                     Style.stderr.printError(blocker)
                     throw ExitCode(2)
                 }
-                PlanPrinter.print(dry.plan!, limits: dry.limits!, style: .stdout)
             }
         }
     }
@@ -223,9 +223,14 @@ struct BuildCommand: AsyncParsableCommand {
                     let style = Style.stdout
                     print("build \(detail.row.reference) \(b.name)  \(style.status(b.status))  \(b.method.rawValue)  by \(detail.row.startedBy ?? "?")  \(Format.duration(b.duration))")
                     if b.status == .queued, let why = b.queueReason { print("queued: \(why)") }
-                    if let reason = b.failureReason, b.status != .succeeded { print(style.red(reason)) }
+                    if let reason = b.failureReason, b.status != .succeeded {
+                        print(style.red(reason))
+                        _ = BuildPrinter.printFailedToolStep(detail.toolSteps ?? [], style: style)
+                    }
+                    if let fingerprint = b.fingerprint { print("fingerprint: \(fingerprint)") }
                     for (i, step) in detail.steps.enumerated() {
                         print("  \(i + 1). \(style.step(step.status)) \(step.name)  \(step.status.rawValue)  \(step.duration.map { Format.duration($0) } ?? "")")
+                        BuildPrinter.printToolSteps((detail.toolSteps ?? []).filter { $0.stepIdx == step.idx }, style: style)
                     }
                     for a in detail.artifacts { print("📦 \(a.name)  \(ByteCount(bytes: a.size))  sha256 \(a.sha256.prefix(12))") }
                 }

@@ -8,12 +8,14 @@ struct BuildPrinter {
 
     func show(_ build: Build, project: Project) throws {
         let steps = try service.steps(of: build)
+        let toolSteps = try service.toolSteps(of: build)
         let users = try service.store.users(ids: [build.startedBy])
         print(style.bold("Build \(build.number) - \(project.name)") + "  " + style.dim("/projects/\(project.id!)/builds/\(build.number.rawValue)"))
         if build.status == .failed || build.status == .interrupted, let reason = build.failureReason {
             print("")
             print(style.red("✗ \(reason)"))
-            if let failed = steps.first(where: { $0.status == .failed || $0.status == .interrupted }) {
+            if Self.printFailedToolStep(toolSteps, style: style) {
+            } else if let failed = steps.first(where: { $0.status == .failed || $0.status == .interrupted }) {
                 try printLastLines(of: failed, build: build, count: 12)
             }
         }
@@ -29,6 +31,7 @@ struct BuildPrinter {
         print("duration:    \(Format.duration(build.duration))\(estimate.map { " of about \(Format.duration($0)) (mean of earlier successful runs)" } ?? "")")
         if build.status == .cancelled, let reason = build.failureReason { print("reason:      \(reason)") }
         print("manifest:    sha256 \(build.manifestSha256.prefix(16))")
+        if let fingerprint = build.fingerprint { print("fingerprint: \(fingerprint)  (the output's store path hash: the same inputs give the same hash)") }
         print("log:         \(build.logLines) lines, \(build.errorLines) errors, \(build.warnLines) warnings")
         let done = steps.filter { $0.status == .succeeded }.count
         print("progress:    \(steps.isEmpty ? 0 : done * 100 / steps.count)% (\(done)/\(steps.count) steps)")
@@ -38,6 +41,7 @@ struct BuildPrinter {
         for (i, step) in steps.enumerated() {
             let exit = step.exitCode.map { " exit \($0)" } ?? ""
             print("  \(style.step(step.status)) \(i + 1). \(step.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(step.status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(Format.duration(step.duration))\(exit)  \(style.dim("\(step.lineCount) lines"))")
+            printToolSteps(toolSteps.filter { $0.stepIdx == step.idx })
         }
 
         let samples = try service.metrics(of: build)
@@ -67,6 +71,38 @@ struct BuildPrinter {
         if artifacts.isEmpty { print("  none") }
         for a in artifacts {
             print("  📦 \(a.name)  \(ByteCount(bytes: a.size))  \(a.type)  \(a.status.rawValue)  sha256 \(a.sha256.prefix(12))")
+        }
+    }
+
+    /// The tool's own steps under their plan step, one group per platform or packer build.
+    func printToolSteps(_ tools: [ToolStep]) { Self.printToolSteps(tools, style: style) }
+
+    static func printFailedToolStep(_ toolSteps: [ToolStep], style: Style) -> Bool {
+        guard let failedTool = toolSteps.last(where: { $0.status == .failed }), let excerpt = failedTool.excerpt else { return false }
+        // The tool's failing step, in its own words, before anything else.
+        print(style.dim("  last lines of \(failedTool.groupName.map { "[\($0)] " } ?? "")\(failedTool.name):"))
+        for line in excerpt.split(separator: "\n", omittingEmptySubsequences: false) { print("  │ " + String(line)) }
+        return true
+    }
+
+    static func printToolSteps(_ tools: [ToolStep], style: Style) {
+        var lastGroup: String?? = .none
+        for t in tools {
+            if tools.contains(where: { $0.groupName != nil }), lastGroup != .some(t.groupName) {
+                print("       \(style.bold(t.groupName ?? "(no platform)"))")
+                lastGroup = .some(t.groupName)
+            }
+            let mark: String = switch t.status {
+            case .succeeded: style.green("✓")
+            case .cached: style.dim("⚡")
+            case .failed: style.red("✗")
+            case .cancelled: style.dim("⊘")
+            case .running: style.yellow("▶")
+            }
+            let progress = t.percent.map { " \($0)%" } ?? t.done.map { " \($0)" } ?? ""
+            let status = t.status == .cached ? "CACHED" : t.status.rawValue
+            let name = t.name.count > 60 ? String(t.name.prefix(59)) + "…" : t.name
+            print("       \(mark) \(name.padding(toLength: 60, withPad: " ", startingAt: 0)) \(status)\(progress)  \(Format.duration(t.duration))")
         }
     }
 

@@ -24,6 +24,13 @@ struct DoctorCommand: AsyncParsableCommand {
             }
             print(Format.table(rows, header: ["TOOL", "", "VERSION", "FOR", "STATUS"], style: style))
             print("")
+            print(style.bold("Build methods"))
+            let matrix = r.methods.map { m in
+                [m.method.rawValue, m.tool ?? style.yellow("missing"), m.usable ? style.green("yes") : style.red("no"),
+                 m.usableNote, m.limits, m.install.isEmpty ? "-" : m.install]
+            }
+            print(Format.table(matrix, header: ["METHOD", "TOOL", "USABLE", "ENGINE HERE", "LIMITS", "TO INSTALL"], style: style))
+            print("")
             print(style.bold("Resource limits"))
             for line in r.limits { print("  \(line)") }
         }

@@ -19,17 +19,24 @@ enum DiagnosticPrinter {
 enum PlanPrinter {
     static func print(_ plan: BuildPlan, limits: LimitPlan, style: Style) {
         Swift.print(style.bold("Plan for `\(plan.manifest.name)` (method \(plan.method.rawValue))"))
+        if let note = plan.engineNote { Swift.print("  \(note)") }
         for (i, step) in plan.steps.enumerated() {
             Swift.print("")
             Swift.print(style.bold("Step \(i + 1)/\(plan.steps.count): \(step.name)"))
             for d in step.details { Swift.print("  - \(d)") }
             for c in step.commands {
-                Swift.print("  $ " + c.argv.map(shellQuote).joined(separator: " "))
+                let env = c.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\(shellQuote($0.value)) " }.joined()
+                Swift.print("  $ " + env + c.argv.map(shellQuote).joined(separator: " ") + (c.mayFail ? "   # may fail" : ""))
             }
+            if let parser = step.parser { Swift.print("  progress: read as \(parser.rawValue) output") }
             for f in step.files {
                 Swift.print("  file \(f.path):")
                 for line in f.contents.split(separator: "\n", omittingEmptySubsequences: false) { Swift.print("    | \(line)") }
             }
+        }
+        if !plan.producedArtifacts.isEmpty {
+            Swift.print("")
+            Swift.print("Produced by the method and stored as artifacts: " + plan.producedArtifacts.joined(separator: ", "))
         }
         Swift.print("")
         Swift.print(style.bold("Limits"))

@@ -4,8 +4,28 @@ import ImageFactoryCore
 
 struct ProjectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "project", abstract: "List and show your projects.",
-        subcommands: [List.self, Show.self])
+        commandName: "project", abstract: "List and show your projects; change their settings.",
+        subcommands: [List.self, Show.self, SetEngine.self])
+
+    struct SetEngine: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-engine",
+            abstract: "Choose the engine of the project's docker and buildx builds (admins).",
+            discussion: "auto: a Docker engine that answers `docker info`, else podman. podman or docker: always that one.")
+        @Argument(help: "auto, podman or docker.") var engine: String
+        @Option(name: .shortAndLong, help: "Project (default: your only project, else `examples`).") var project: String?
+
+        func run() async throws {
+            guard let choice = ContainerEngineChoice(rawValue: engine) else {
+                Style.stderr.printError("unknown engine `\(engine)`: use auto, podman or docker")
+                throw ExitCode(2)
+            }
+            try await withService { service in
+                let updated = try service.setContainerEngine(choice, in: try service.project(project))
+                print("project \(updated.name): container engine \(updated.containerEngine.rawValue)")
+            }
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the projects you are a member of, with your role.")
@@ -39,6 +59,7 @@ struct ProjectCommand: AsyncParsableCommand {
                 print("allowed methods:  \(project.allowedMethodSet.map(\.rawValue).sorted().joined(separator: ", "))")
                 print("default limits:   cpus \(project.defaultCpus.map { String($0) } ?? "-"), memory \(project.defaultMemoryBytes.map { ByteCount(bytes: $0).description } ?? "-"), timeout \(project.defaultTimeoutSeconds.map { DurationParser.format(.seconds($0)) } ?? "-")")
                 print("installer:        \(project.installerCommand ?? "none (a missing dependency fails the build)")")
+                print("container engine: \(project.containerEngine.rawValue)")
                 print("")
                 print(style.bold("Members"))
                 for (user, role) in try service.members(of: project) {

@@ -9,7 +9,7 @@ import Testing
         ("name: a\nmethod: kaniko\n",
          "missing required field `base` (required by method `kaniko` unless `containerfile` or `dockerfile` is given)"),
         ("name: a\nmethod: packer\n", "missing required field `template` or `commands` (required by method `packer`)"),
-        ("name: a\nmethod: nix\n", "missing required field `expression` or `flake` (required by method `nix`)"),
+        ("name: a\nmethod: nix\n", "missing required field `expression`, `flake` or `commands` (required by method `nix`)"),
         ("method: shell\ncommands: [a]\n", "missing required field `name` (required by all methods)"),
     ]
     for (text, message) in cases {

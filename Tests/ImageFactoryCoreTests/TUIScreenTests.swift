@@ -76,6 +76,31 @@ import Testing
         #expect(app.stack.last?.link == "/projects/1/builds/1")
     }
 
+    @Test func buildPageShowsTheToolsStepsGroupedByPlatformWithCachedOnesMarked() async throws {
+        let home = try TemporaryHome()
+        let service = try home.service()
+        let build = try await runShellBuild(service, "name: multi\ncommands: [\"echo built\"]\n")
+        // The recorded podman multi-platform output, through the real parser and tracker, as the runner feeds them.
+        let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/samples/podman-multi.log")
+        let tracker = ToolStepTracker(parser: PodmanProgressParser(), build: build.id!, stepIndex: 2, firstSeq: 0)
+        for (i, line) in try String(contentsOf: sample, encoding: .utf8).split(separator: "\n").enumerated() {
+            _ = tracker.observe(String(line), seq: Int64(i))
+        }
+        tracker.finish(succeeded: true, cancelled: false, seq: 100)
+        try service.store.write { db in try tracker.persist(db) }
+        let (app, _) = try makeApp(service, width: 110, height: 50)
+        try app.open(link: "/projects/\(build.projectId)/builds/\(build.number.rawValue)")
+        try settle(app, service)
+        let text = app.renderFrame().text
+        #expect(text.contains("linux/arm64") && text.contains("linux/amd64"))
+        #expect(text.contains("CACHED"))
+        #expect(text.contains("COPY busybox-${TARGETARCH} /bin/busybox"))
+        let lines = text.split(separator: "\n").map(String.init)
+        let arm = try #require(lines.firstIndex { $0.trimmingCharacters(in: .whitespaces) == "linux/arm64" })
+        let amd = try #require(lines.firstIndex { $0.trimmingCharacters(in: .whitespaces) == "linux/amd64" })
+        #expect(arm < amd, "groups in the order the tool ran them")
+    }
+
     @Test func asciiFallbackDrawsNoUnicodeGlyphs() async throws {
         let home = try TemporaryHome()
         let service = try home.service()

@@ -9,17 +9,43 @@ public enum ArtifactCollector {
         public var missing: [String]
     }
 
+    /// `optional` holds what the method itself produced (an image archive, packer's files, a nix output):
+    /// workspace patterns or absolute paths, stored when they exist and skipped with a note when not.
     public static func collect(patterns: [String], workspace: URL, build: BuildID, store: DataDirectory,
-                               log: (String) -> Void) throws -> Collected {
+                               optional: [String] = [], log: (String) -> Void) throws -> Collected {
         let destination = store.artifactDirectory(for: build)
         try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
         var artifacts: [Artifact] = []
         var missing: [String] = []
         var usedNames = Set<String>()
-        for pattern in patterns {
+        let workspacePrefix = workspace.standardizedFileURL.path + "/"
+        var all = patterns.map { ($0, true) }
+        for extra in optional where !patterns.contains(extra) && !all.contains(where: { $0.0 == extra }) {
+            // Absolute paths inside the workspace are workspace paths.
+            all.append((extra.hasPrefix(workspacePrefix) ? String(extra.dropFirst(workspacePrefix.count)) : extra, false))
+        }
+        for (pattern, required) in all {
+            if pattern.hasPrefix("/") {
+                let source = URL(fileURLWithPath: pattern)
+                guard FileManager.default.fileExists(atPath: source.path) else {
+                    log("not produced: \(pattern)")
+                    continue
+                }
+                var name = source.lastPathComponent
+                if usedNames.contains(name) { name = "\(artifacts.count)-\(name)" }
+                usedNames.insert(name)
+                var isDir: ObjCBool = false
+                _ = FileManager.default.fileExists(atPath: source.path, isDirectory: &isDir)
+                let artifact = isDir.boolValue
+                    ? try storeDirectory(source, relative: pattern, name: name + ".tar", build: build, destination: destination, store: store)
+                    : try storeFile(source, relative: pattern, name: name, build: build, destination: destination, store: store)
+                log("artifact \(artifact.name): \(ByteCount(bytes: artifact.size)) \(artifact.type) sha256 \(artifact.sha256)")
+                artifacts.append(artifact)
+                continue
+            }
             let matches = try GlobMatcher.expand(pattern, in: workspace)
             if matches.isEmpty {
-                missing.append(pattern)
+                if required { missing.append(pattern) } else { log("not produced: \(pattern)") }
                 continue
             }
             for relative in matches where !artifacts.contains(where: { $0.sourcePath == relative }) {
@@ -54,8 +80,10 @@ public enum ArtifactCollector {
     }
 
     /// A directory artifact is stored as one tar archive, made by the system's tar.
-    static func storeDirectory(_ source: URL, relative: String, name: String, build: BuildID, destination: URL,
+    static func storeDirectory(_ link: URL, relative: String, name: String, build: BuildID, destination: URL,
                                store: DataDirectory) throws -> Artifact {
+        // A symbolic link to a directory (nix's `result`) is stored as the directory it points to.
+        let source = link.resolvingSymlinksInPath()
         let target = destination.appendingPathComponent(name)
         let status = try SimpleCommand.run(["/bin/tar", "-cf", target.path, "-C", source.deletingLastPathComponent().path,
                                             source.lastPathComponent])

@@ -131,8 +131,8 @@ extension ManifestValidator {
                 report(.error, missing("`template` or `commands`"), field: "template", location: location)
             }
         case .nix:
-            if present["expression"] == nil, present["flake"] == nil {
-                report(.error, missing("`expression` or `flake`"), field: "expression", location: location)
+            if present["expression"] == nil, present["flake"] == nil, manifest.commands.isEmpty, !hasNonEmptyList(present["commands"]) {
+                report(.error, missing("`expression`, `flake` or `commands`"), field: "expression", location: location)
             }
         case .default:
             break

@@ -11,6 +11,10 @@ public struct BuildPlan: Sendable {
         public var source: String
         /// The exact argv the runner executes.
         public var argv: [String]
+        /// Variables set for this command only (DOCKER_BUILDKIT=1, NIX_CONFIG).
+        public var environment: [String: String] = [:]
+        /// A failure of this command does not fail the step (removing a leftover manifest list).
+        public var mayFail: Bool = false
     }
 
     public struct GeneratedFile: Sendable, Hashable, Codable {
@@ -24,6 +28,8 @@ public struct BuildPlan: Sendable {
         public var details: [String]
         public var commands: [PlannedCommand]
         public var files: [GeneratedFile]
+        /// Reads the commands' output as this tool's progress stream: its steps, progress and errors.
+        public var parser: ToolParserKind? = nil
     }
 
     public var manifest: Manifest
@@ -33,6 +39,12 @@ public struct BuildPlan: Sendable {
     public var limits: LimitRequest
     public var timeout: Duration?
     public var warnings: [ManifestDiagnostic]
+    /// Why this plan cannot run on this machine (a tool that is not installed); empty when it can.
+    public var blockers: [MethodUnavailable] = []
+    /// Workspace-relative files the method itself produces and stores as artifacts (an image archive).
+    public var producedArtifacts: [String] = []
+    /// How the method runs here: the engine chosen and why, for dry-run and the build log.
+    public var engineNote: String? = nil
 }
 
 /// Turns a validated manifest into a plan for one build method.
@@ -42,14 +54,34 @@ public protocol BuildMethodPlanner: Sendable {
 }
 
 public enum BuildMethodCatalog {
-    public static func planner(for method: BuildMethod) -> (any BuildMethodPlanner)? {
+    public static func planner(for method: BuildMethod, environment: MethodEnvironment? = nil) -> (any BuildMethodPlanner)? {
         switch method {
         case .shell: ShellMethod()
-        default: nil
+        case .docker, .buildx, .kaniko: ContainerMethod(method: method, environment: environment ?? .current())
+        case .packer: PackerMethod(environment: environment ?? .current())
+        case .nix: NixMethod(environment: environment ?? .current())
+        case .default: nil
         }
     }
 
     public static func unsupportedReason(_ method: BuildMethod) -> String {
-        "build method `\(method.rawValue)` cannot run yet: this version runs `shell` builds only (the container, packer and nix methods are a separate issue)"
+        "build method `\(method.rawValue)` must be resolved to the project's default method before planning"
+    }
+}
+
+/// The progress format a tool step's output is read as.
+public enum ToolParserKind: String, Sendable, Codable {
+    case podman, buildkitPlain, buildkitRawJSON, dockerLegacy, kaniko, packer, nix
+
+    public func makeParser() -> any ToolProgressParser {
+        switch self {
+        case .podman: PodmanProgressParser()
+        case .buildkitPlain: BuildKitPlainParser()
+        case .buildkitRawJSON: BuildKitRawJSONParser()
+        case .dockerLegacy: DockerLegacyParser()
+        case .kaniko: KanikoProgressParser()
+        case .packer: PackerMachineReadableParser()
+        case .nix: NixInternalJSONParser()
+        }
     }
 }

@@ -41,6 +41,8 @@ public struct Build: Codable, Sendable, Hashable, FetchableRecord, MutablePersis
     /// What the build asked the scheduler for (from the manifest's resources); nil means the default share.
     public var requestedCpus: Double?
     public var requestedMemory: Int64?
+    /// The result's identity where the method has one: a nix output's store path hash.
+    public var fingerprint: String?
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = BuildID(rawValue: inserted.rowID) }
 

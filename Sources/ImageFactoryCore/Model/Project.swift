@@ -16,6 +16,8 @@ public struct Project: Codable, Sendable, Hashable, FetchableRecord, MutablePers
     public var defaultTimeoutSeconds: Int64?
     /// Shell command that installs missing dependencies; `{packages}` is replaced by their names. Nil: nothing is installed.
     public var installerCommand: String?
+    /// Which engine runs the docker and buildx methods: `auto` (a running Docker engine, else podman), `podman` or `docker`.
+    public var containerEngine: ContainerEngineChoice = .auto
     public var createdAt: Date
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = ProjectID(rawValue: inserted.rowID) }

@@ -6,6 +6,8 @@ final class BuildLog: @unchecked Sendable {
     private let writer: LogWriter
     private let startedAt: ContinuousClock.Instant
     private(set) var currentStep: UInt16 = 0
+    /// Sees each line of the tool's output (and its sequence number) before it is stored; may set its level.
+    private var observer: (@Sendable (String, Int64) -> LogLevel?)?
 
     init(directory: URL, startedAt: ContinuousClock.Instant) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -33,14 +35,30 @@ final class BuildLog: @unchecked Sendable {
         lock.withLock { writer.append(system: text, timeMs: t, step: currentStep, level: level) }
     }
 
+    func observe(_ body: (@Sendable (String, Int64) -> LogLevel?)?) {
+        lock.withLock { observer = body }
+    }
+
     func ingest(_ chunk: UnsafeRawBufferPointer, stream: LogStream) {
         let t = elapsedMs
-        lock.withLock { writer.ingest(chunk: chunk, stream: stream, step: currentStep, timeMs: t) }
+        lock.withLock {
+            guard let observer else { return writer.ingest(chunk: chunk, stream: stream, step: currentStep, timeMs: t) }
+            let writer = self.writer
+            writer.ingest(chunk: chunk, stream: stream, step: currentStep, timeMs: t) { plain, _, level, _ in
+                if let sure = observer(String(decoding: plain, as: UTF8.self), Int64(writer.lineCount)) { level = sure }
+            }
+        }
     }
 
     func endOfStream(_ stream: LogStream) {
         let t = elapsedMs
-        lock.withLock { writer.finishStream(stream, step: currentStep, timeMs: t) }
+        lock.withLock {
+            guard let observer else { return writer.finishStream(stream, step: currentStep, timeMs: t) }
+            let writer = self.writer
+            writer.finishStream(stream, step: currentStep, timeMs: t) { plain, _, level, _ in
+                if let sure = observer(String(decoding: plain, as: UTF8.self), Int64(writer.lineCount)) { level = sure }
+            }
+        }
     }
 
     func flush() throws -> LogCommit {

@@ -16,6 +16,11 @@ public final class BuildRunner: @unchecked Sendable {
     private var currentProcessGroup: Int32?
     private var cgroup: BuildCgroup?
     private var limitPlan: LimitPlan?
+    private var tracker: ToolStepTracker?
+    private var toolStepCount = 0
+    private var fingerprint: String?
+    private var reportedArtifacts: [String] = []
+    private var toolErrorReasons = Set<String>()
     private let capabilities: LimitCapabilities
 
     public init(store: FactoryStore, build: BuildID, options: RunnerOptions = RunnerOptions()) {
@@ -43,6 +48,9 @@ public final class BuildRunner: @unchecked Sendable {
             return try finishEarly(build, reason: BuildMethodCatalog.unsupportedReason(manifest.method))
         }
         let plan = try planner.plan(manifest, project: project, warnings: check.warnings)
+        if !plan.blockers.isEmpty {
+            return try finishEarly(build, reason: plan.blockers.map(\.description).joined(separator: "; "))
+        }
         let startInstant = clock.now
         let workspace = store.directory.workspace(for: buildID)
         let log = try BuildLog(directory: store.directory.logDirectory(for: buildID), startedAt: startInstant)
@@ -123,7 +131,8 @@ public final class BuildRunner: @unchecked Sendable {
         case (nil, .some): finalStatus = .failed
         case (nil, nil): finalStatus = .succeeded
         }
-        if let reason = failure, finalStatus == .failed, stop == nil, let excerpt = try? lastErrorLine(commit: commit) {
+        if let reason = failure, finalStatus == .failed, stop == nil, !toolReported(reason),
+           let excerpt = try? lastErrorLine(commit: commit) {
             failure = excerpt.isEmpty || reason.contains(excerpt) ? reason : "\(reason)\n\(excerpt)"
         }
         let cancelledBy = finalStatus == .cancelled ? try cancelRequester() : nil
@@ -132,6 +141,7 @@ public final class BuildRunner: @unchecked Sendable {
         build.timedOut = stop == .timedOut
         build.failureReason = finalStatus == .succeeded ? nil
             : finalStatus == .cancelled ? "cancelled\(cancelledBy.map { " by \($0)" } ?? "")" : failure
+        build.fingerprint = stateLock.withLock { fingerprint }
         build.logLines = Int64(commit.lineCount)
         build.errorLines = Int64(commit.levelCounts.error)
         build.warnLines = Int64(commit.levelCounts.warn)
@@ -152,6 +162,11 @@ public final class BuildRunner: @unchecked Sendable {
                               message: "build \(finished.number) \(finished.name) \(finalStatus.rawValue)", createdAt: Date()).insert(db)
         }
         return try store.build(id: buildID) ?? finished
+    }
+
+    /// The reason is already the tool's own error: no log line needs adding to it.
+    private func toolReported(_ reason: String) -> Bool {
+        stateLock.withLock { toolErrorReasons.contains(reason) }
     }
 
     private func timeoutReason(_ plan: BuildPlan) -> String {
@@ -197,13 +212,15 @@ public final class BuildRunner: @unchecked Sendable {
         let store = self.store
         let buildID = self.buildID
         let options = self.options
-        let flusher = Task {
+        let flusher = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: options.flushInterval)
                 if Task.isCancelled { return }
                 guard let commit = try? log.flush() else { continue }
                 let step = Int(log.currentStep)
+                let tracker = self?.stateLock.withLock { self?.tracker }
                 try? store.write { db in
+                    try tracker?.persist(db)
                     try db.execute(sql: "UPDATE build SET logLines = ?, errorLines = ?, warnLines = ? WHERE id = ?",
                                    arguments: [commit.lineCount, commit.levelCounts.error, commit.levelCounts.warn, buildID.rawValue])
                     try db.execute(sql: "UPDATE step SET lineCount = ? - firstLine WHERE buildId = ? AND idx = ? AND status = 'running'",
@@ -267,12 +284,19 @@ public final class BuildRunner: @unchecked Sendable {
         }
         log.system(reason == .cancelled ? "cancel requested: stopping the build (SIGTERM, then SIGKILL after \(options.killGrace))"
                                         : "timeout reached: stopping the build", level: .warn)
+        // Descendants that left the group (a container engine's RUN processes) are signalled too.
+        let escaped = (group.map { ProcessTree.descendants(of: $0) } ?? []).map { ($0, ProcessLiveness.stat($0)?.startTicks) }
         if let group { kill(-group, SIGTERM) }
+        for (pid, _) in escaped { kill(pid, SIGTERM) }
         cg?.killAll(signal: SIGTERM)
         let grace = options.killGrace
         Task.detached {
             try? await Task.sleep(for: grace)
+            let later = group.map { ProcessTree.descendants(of: $0) } ?? []
             if let group { kill(-group, SIGKILL) }
+            // A pid noted before the grace period is killed only if it is still the same process.
+            for (pid, ticks) in escaped where ProcessLiveness.stat(pid)?.startTicks == ticks && !later.contains(pid) { kill(pid, SIGKILL) }
+            for pid in later { kill(pid, SIGKILL) }
             cg?.killAll(signal: SIGKILL)
         }
     }
@@ -290,14 +314,51 @@ public final class BuildRunner: @unchecked Sendable {
             return try await installDependencies(plan.manifest.dependencies, project: project, plan: plan,
                                                  workspace: workspace, log: log, stepIndex: stepIndex)
         case .commands:
+            try writeFiles(step.files, workspace: workspace, log: log)
+            if step.commands.isEmpty {
+                for d in step.details { log.system(d) }
+                return .succeeded
+            }
+            let tracker = step.parser.map {
+                ToolStepTracker(parser: $0.makeParser(), build: buildID, stepIndex: stepIndex,
+                                firstSeq: stateLock.withLock { toolStepCount })
+            }
+            if let tracker {
+                stateLock.withLock { self.tracker = tracker }
+                log.observe { line, seq in tracker.observe(line, seq: seq) }
+            }
+            defer {
+                log.observe(nil)
+                if let tracker {
+                    stateLock.withLock {
+                        toolStepCount += tracker.stepCount
+                        if let f = tracker.fingerprint { fingerprint = f }
+                        reportedArtifacts += tracker.reportedArtifacts
+                        self.tracker = nil
+                    }
+                    try? store.write { db in try tracker.persist(db) }
+                }
+            }
             let total = step.commands.count
             for (i, command) in step.commands.enumerated() {
-                log.system("$ \(command.source)")
-                let outcome = try await execute(command.argv, plan: plan, workspace: workspace, log: log, stepIndex: stepIndex)
+                log.system("$ \(command.argv.count > 3 && command.argv[0] == "/bin/sh" ? command.source : command.argv.map(shellQuote).joined(separator: " "))")
+                let outcome = try await execute(command.argv, plan: plan, workspace: workspace, log: log, stepIndex: stepIndex,
+                                                extraEnvironment: command.environment)
+                if !outcome.succeeded, command.mayFail {
+                    log.system("ignored: \(command.source) ended with \(outcome.summary)", level: .warn)
+                    continue
+                }
+                let last = !outcome.succeeded || i == total - 1
+                if last, let tracker {
+                    tracker.finish(succeeded: outcome.succeeded, cancelled: stop != nil, seq: Int64(log.lineCount))
+                }
                 if !outcome.succeeded {
                     var reason = "command \(i + 1) of \(total) failed with \(outcome.summary): `\(command.source)`"
                     if let cg = stateLock.withLock({ cgroup }), cg.oomKilled(), let mem = plan.limits.memoryBytes {
                         reason = "command \(i + 1) of \(total) was killed: out of memory (limit \(ByteCount(bytes: mem))): `\(command.source)`"
+                    } else if let toolError = tracker?.lastError {
+                        reason = toolError
+                        stateLock.withLock { _ = toolErrorReasons.insert(toolError) }
                     }
                     return .failed(reason: reason, exitCode: outcome.exitCode)
                 }
@@ -305,9 +366,10 @@ public final class BuildRunner: @unchecked Sendable {
             }
             return .succeeded
         case .artifacts:
+            let reported = stateLock.withLock { reportedArtifacts }
             let collected = try ArtifactCollector.collect(
                 patterns: plan.manifest.artifacts, workspace: workspace, build: buildID,
-                store: store.directory, log: { log.system($0) })
+                store: store.directory, optional: plan.producedArtifacts + reported, log: { log.system($0) })
             artifacts = collected.artifacts
             if !collected.missing.isEmpty {
                 return .failed(reason: collected.missing.map { "artifact pattern `\($0)` matched no file in the workspace" }
@@ -339,6 +401,7 @@ public final class BuildRunner: @unchecked Sendable {
             }
             log.system("context: copied \(copied) entries from \(source.path)")
         }
+        if let note = plan.engineNote { log.system(note) }
         for (k, v) in plan.environment { log.system("env: \(k)=\(v)") }
         for sentence in limitPlan.sentences { log.system("limit: \(sentence)") }
         if let timeout = plan.timeout { log.system("limit: timeout \(DurationParser.format(timeout)): the build is stopped when it is reached") }
@@ -392,7 +455,18 @@ public final class BuildRunner: @unchecked Sendable {
         return env
     }
 
-    private func execute(_ argv: [String], plan: BuildPlan, workspace: URL, log: BuildLog, stepIndex: Int) async throws -> CommandOutcome {
+    /// Files the method generated (a Containerfile, an HCL template, a nix expression), written into the workspace.
+    private func writeFiles(_ files: [BuildPlan.GeneratedFile], workspace: URL, log: BuildLog) throws {
+        for file in files {
+            let url = workspace.appendingPathComponent(file.path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try file.contents.write(to: url, atomically: true, encoding: .utf8)
+            log.system("wrote \(file.path) (\(file.contents.utf8.count) bytes, sha256 \(FileDigest.sha256(of: file.contents).prefix(12)))")
+        }
+    }
+
+    private func execute(_ argv: [String], plan: BuildPlan, workspace: URL, log: BuildLog, stepIndex: Int,
+                         extraEnvironment: [String: String] = [:]) async throws -> CommandOutcome {
         var full = argv
         let (cg, limits) = stateLock.withLock { (cgroup, limitPlan) }
         let rlimit = limits.flatMap { RlimitFallback.shellPrefix(for: $0, capabilities: capabilities) }
@@ -404,7 +478,8 @@ public final class BuildRunner: @unchecked Sendable {
         let store = self.store
         let buildID = self.buildID
         let outcome = try await CommandExecution.run(
-            argv: full, environment: commandEnvironment(plan: plan, workspace: workspace), workingDirectory: workspace, log: log
+            argv: full, environment: commandEnvironment(plan: plan, workspace: workspace).merging(extraEnvironment) { $1 },
+            workingDirectory: workspace, log: log
         ) { [weak self] pid in
             guard let self else { return }
             let alreadyStopped: Bool = self.stateLock.withLock {

@@ -20,6 +20,7 @@ public struct DoctorReport: Sendable {
     public var tools: [Tool]
     public var limits: [String]
     public var host: String
+    public var methods: [MethodReadiness] = []
 }
 
 extension FactoryService {
@@ -28,12 +29,12 @@ extension FactoryService {
         let probes: [(String, String, [String], String)] = [
             ("sh", "shell method", ["-c", "echo POSIX sh"], "usable: runs shell builds"),
             ("tar", "directory artifacts", ["--version"], "usable"),
-            ("podman", "docker, buildx methods", ["--version"], "found; the container methods arrive with the methods issue"),
-            ("buildah", "docker method (alternative engine)", ["--version"], "found; the container methods arrive with the methods issue"),
-            ("docker", "docker method", ["--version"], "found; a usable engine is checked by the methods issue"),
-            ("executor", "kaniko method", ["version"], "found; the kaniko method arrives with the methods issue"),
-            ("packer", "packer method", ["version"], "found; the packer method arrives with the methods issue"),
-            ("nix-build", "nix method", ["--version"], "found; the nix method arrives with the methods issue"),
+            ("podman", "docker, buildx methods", ["--version"], "usable when `podman info` works (see the methods)"),
+            ("docker", "docker method", ["--version"], "usable with a running Docker engine (see the methods)"),
+            ("skopeo", "inspecting image archives", ["--version"], "usable"),
+            ("executor", "kaniko method", ["version"], "usable inside a container or VM"),
+            ("packer", "packer method", ["version"], "usable"),
+            ("nix-build", "nix method", ["--version"], "usable when nix.conf allows builds (see the methods)"),
             ("tmux", "terminal tests, watch panes", ["-V"], "usable"),
         ]
         var tools: [DoctorReport.Tool] = []
@@ -52,7 +53,8 @@ extension FactoryService {
             schemaVersion: try store.schemaVersion(), integrity: try store.integrityCheck(),
             user: "\(user.login) (uid \(user.uid.map(String.init) ?? "?"))", tools: tools,
             limits: store.limitCapabilities().report(),
-            host: "\(host.cores) cores, \(ByteCount(bytes: host.memTotalBytes)) memory (\(ByteCount(bytes: host.memAvailableBytes)) available)")
+            host: "\(host.cores) cores, \(ByteCount(bytes: host.memTotalBytes)) memory (\(ByteCount(bytes: host.memAvailableBytes)) available)",
+            methods: methodReadiness())
     }
 
     static func installHint(_ tool: String) -> String? {
@@ -65,6 +67,7 @@ extension FactoryService {
         case "tmux": "apt-get install tmux"
         case "tar": "apt-get install tar"
         case "executor": "no Debian package: kaniko's executor must be installed by hand"
+        case "skopeo": "apt-get install skopeo"
         default: nil
         }
     }

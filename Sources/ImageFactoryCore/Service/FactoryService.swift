@@ -141,7 +141,17 @@ public final class FactoryService: Sendable {
 
     public func validate(text: String, file: String?, in project: Project) throws -> ManifestCheck {
         try authorize(.viewProject, in: project)
-        return ManifestLoader.check(text: text, file: file, context: project.validationContext)
+        var check = ManifestLoader.check(text: text, file: file, context: project.validationContext)
+        // A valid manifest whose method cannot run on this machine: say so, and what to install.
+        if check.isValid, let manifest = check.manifest, let planner = BuildMethodCatalog.planner(for: manifest.method),
+           let plan = try? planner.plan(resolvingContext(manifest, file: file), project: project, warnings: []) {
+            for blocker in plan.blockers {
+                check.diagnostics.append(ManifestDiagnostic(
+                    severity: .warning, message: "method `\(manifest.method.rawValue)` cannot run on this machine: \(blocker.description)",
+                    field: "method", file: file))
+            }
+        }
+        return check
     }
 
     public struct DryRun: Sendable {
@@ -159,7 +169,9 @@ public final class FactoryService: Sendable {
             return DryRun(check: check, blocker: BuildMethodCatalog.unsupportedReason(manifest.method))
         }
         let plan = try planner.plan(resolvingContext(manifest, file: file), project: project, warnings: check.warnings)
-        return DryRun(check: check, plan: plan, limits: LimitPlan.preview(request: plan.limits, capabilities: store.limitCapabilities()))
+        return DryRun(check: check, plan: plan, limits: LimitPlan.preview(request: plan.limits, capabilities: store.limitCapabilities()),
+                      blocker: plan.blockers.isEmpty ? nil : "method `\(manifest.method.rawValue)` cannot run on this machine: "
+                          + plan.blockers.map(\.description).joined(separator: "; "))
     }
 
     /// `context` is relative to the manifest file's directory; the runner gets an absolute path.
@@ -192,6 +204,10 @@ public final class FactoryService: Sendable {
         }
         manifest = resolvingContext(manifest, file: file, workingDirectory: workingDirectory)
         let plan = try planner.plan(manifest, project: project, warnings: check.warnings)
+        guard plan.blockers.isEmpty else {
+            throw FactoryError.invalidInput("cannot build `\(manifest.name)` with method \(manifest.method.rawValue) on this machine: "
+                                            + plan.blockers.map(\.description).joined(separator: "; "))
+        }
         // The stored manifest has an absolute context so the runner finds it from anywhere.
         let storedText = manifest.context == check.manifest?.context ? text : manifest.yaml()
         let now = Date()
@@ -291,6 +307,12 @@ public final class FactoryService: Sendable {
     public func metrics(of build: Build, sinceMs: Int64 = 0) throws -> [MetricRow] {
         try authorizeView(build)
         return try store.metrics(of: build.id!, sinceMs: sinceMs)
+    }
+
+    /// The build tool's own steps (BuildKit vertices, podman STEP n/m, nix builds, packer stages), in order.
+    public func toolSteps(of build: Build) throws -> [ToolStep] {
+        try authorizeView(build)
+        return try store.toolSteps(of: build.id!)
     }
 
     public func artifacts(of build: Build) throws -> [Artifact] {

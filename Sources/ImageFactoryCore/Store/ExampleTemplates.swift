@@ -35,9 +35,11 @@ enum ExampleTemplates {
 
             """),
         Example(name: "docker-busybox", method: .docker, description: "Container image from scratch with a static busybox", manifest: """
+            # Needs a static busybox beside the manifest (Debian: apt-get install busybox-static; cp /bin/busybox .).
             name: docker-busybox
             method: docker
             base: scratch
+            context: .
             containerfile: |
               FROM scratch
               COPY busybox /bin/busybox
@@ -53,13 +55,17 @@ enum ExampleTemplates {
 
             """),
         Example(name: "buildx-multiarch", method: .buildx, description: "Multi-platform image (amd64 and arm64)", manifest: """
+            # Needs busybox-amd64 and busybox-arm64 (static) beside the manifest, and qemu-user-static for arm64 RUN steps.
             name: buildx-multiarch
             method: buildx
             base: scratch
+            context: .
             platforms: [linux/amd64, linux/arm64]
             containerfile: |
               FROM scratch
-              COPY busybox /bin/busybox
+              ARG TARGETARCH
+              COPY busybox-${TARGETARCH} /bin/busybox
+              RUN ["/bin/busybox", "uname", "-m"]
               CMD ["/bin/busybox", "sh"]
             output: oci
             artifacts:
@@ -83,12 +89,20 @@ enum ExampleTemplates {
         Example(name: "packer-file", method: .packer, description: "Packer template with the file builder", manifest: """
             name: packer-file
             method: packer
-            template: build.pkr.hcl
+            template: |
+              variable "message" {
+                type = string
+              }
+              source "file" "hello" {
+                content = "${var.message}\\n"
+                target  = "output/hello.txt"
+              }
+              build {
+                sources = ["source.file.hello"]
+              }
             variables:
               message: hello
             output: file
-            artifacts:
-              - output/*
 
             """),
         Example(name: "nix-hello", method: .nix, description: "Reproducible builtins-only nix derivation", manifest: """

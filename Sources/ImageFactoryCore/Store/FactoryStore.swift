@@ -151,6 +151,10 @@ public final class FactoryStore: Sendable {
         try pool.read { db in try Step.filter(Column("buildId") == build.rawValue).order(Column("idx")).fetchAll(db) }
     }
 
+    public func toolSteps(of build: BuildID) throws -> [ToolStep] {
+        try pool.read { db in try ToolStep.filter(Column("buildId") == build.rawValue).order(Column("seq")).fetchAll(db) }
+    }
+
     public func metrics(of build: BuildID, sinceMs: Int64 = 0) throws -> [MetricRow] {
         try pool.read { db in
             try MetricRow.filter(Column("buildId") == build.rawValue && Column("timeMs") > sinceMs)

@@ -161,8 +161,35 @@ enum Schema {
                 CREATE INDEX notification_user ON notification(userId, createdAt);
                 """)
         }
+        migrator.registerMigration("v3-methods") { db in
+            // The tool's own steps (BuildKit vertices, podman STEP n/m, nix activities, packer stages) inside a
+            // plan step; the result's fingerprint (a nix store path hash); the project's container engine.
+            try db.execute(sql: """
+                CREATE TABLE toolStep (
+                    buildId INTEGER NOT NULL REFERENCES build(id) ON DELETE CASCADE,
+                    seq INTEGER NOT NULL,
+                    stepIdx INTEGER NOT NULL,
+                    key TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    groupName TEXT,
+                    status TEXT NOT NULL CHECK (status IN ('running','succeeded','failed','cached','cancelled')),
+                    done INTEGER,
+                    expected INTEGER,
+                    startedAt DATETIME NOT NULL,
+                    finishedAt DATETIME,
+                    firstLine INTEGER NOT NULL,
+                    lineCount INTEGER NOT NULL DEFAULT 0,
+                    error TEXT,
+                    excerpt TEXT,
+                    PRIMARY KEY (buildId, seq)
+                ) WITHOUT ROWID;
+                ALTER TABLE build ADD COLUMN fingerprint TEXT;
+                ALTER TABLE project ADD COLUMN containerEngine TEXT NOT NULL DEFAULT 'auto'
+                    CHECK (containerEngine IN ('auto','podman','docker'));
+                """)
+        }
         return migrator
     }
 
-    static var latestVersion: String { "v2-server" }
+    static var latestVersion: String { "v3-methods" }
 }

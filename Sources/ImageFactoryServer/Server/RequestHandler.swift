@@ -91,7 +91,8 @@ struct RequestHandler {
     }
 
     private func detail(_ build: Build) throws -> BuildDetail {
-        BuildDetail(row: try row(build), steps: try service.steps(of: build), artifacts: try service.artifacts(of: build))
+        BuildDetail(row: try row(build), steps: try service.steps(of: build), artifacts: try service.artifacts(of: build),
+                    toolSteps: try service.toolSteps(of: build))
     }
 
     private func activeRows() throws -> [BuildRow] {

@@ -119,6 +119,8 @@ public struct BuildDetail: Codable, Sendable {
     public var row: BuildRow
     public var steps: [Step]
     public var artifacts: [Artifact]
+    /// The build tool's own steps; absent from servers older than the methods issue.
+    public var toolSteps: [ToolStep]?
 }
 
 public struct LogPage: Codable, Sendable {

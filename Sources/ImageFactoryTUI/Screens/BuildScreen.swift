@@ -13,6 +13,8 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
     struct Snapshot: Sendable {
         var build: Build
         var steps: [Step]
+        /// The build tool's own steps (BuildKit vertices, podman STEP n/m, nix builds, packer stages).
+        var toolSteps: [ToolStep]
         var metrics: [MetricRow]
         var artifacts: [Artifact]
         var estimate: TimeInterval?
@@ -60,6 +62,7 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
     func load(_ service: FactoryService) throws -> (@Sendable () -> Void)? {
         let (fresh, _) = try service.build(id: build.id!)
         let steps = try service.steps(of: fresh)
+        let toolSteps = try service.toolSteps(of: fresh)
         let metrics = try service.metrics(of: fresh)
         let artifacts = try service.artifacts(of: fresh)
         let estimate = fresh.status.isFinished ? nil : try service.estimatedDuration(of: fresh)
@@ -71,7 +74,7 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
             }
         }
         let logUpdate = try logs.load(service, build: fresh)
-        let snapshot = Snapshot(build: fresh, steps: steps, metrics: metrics, artifacts: artifacts, estimate: estimate,
+        let snapshot = Snapshot(build: fresh, steps: steps, toolSteps: toolSteps, metrics: metrics, artifacts: artifacts, estimate: estimate,
                                 startedBy: startedBy, stepTails: tails)
         return { [weak self] in
             guard let self else { return }
@@ -119,7 +122,9 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
         var fraction = data.steps.isEmpty ? 0 : Double(done) / Double(data.steps.count)
         if b.status == .succeeded { fraction = 1 }
         let current = data.steps.first { $0.status == .running }
+        let tool = data.toolSteps.last { $0.status == .running }
         let label = " \(Int(fraction * 100))%" + (current.map { "  \($0.name) \(TUIFormat.duration($0.duration))" } ?? "")
+            + (tool.map { "  \(g.separator) \($0.groupName.map { "[\($0)] " } ?? "")\($0.name)\($0.percent.map { " \($0)%" } ?? "")" } ?? "")
         let barWidth = max(10, min(40, width - CellWidth.of(label) - 4))
         let filled = Int(Double(barWidth) * fraction)
         grid.put(String(repeating: g.progress, count: filled), x: x + 1, y: y, style: t.progressDone)
@@ -154,7 +159,31 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
             let text = "\(fold) \(step.idx + 1). \(CellWidth.pad(step.name, to: 22)) \(CellWidth.pad(dur, to: 8))\(exit)"
             lines.append((text, step.idx == selectedStep ? t.selection : t.text, step.idx,
                           (g.step(step.status, frame: ctx.frame), t.style(for: step.status))))
-            if isExpanded(step) {
+            let tools = data.toolSteps.filter { $0.stepIdx == step.idx }
+            var lastGroup: String?? = .none
+            for tool in tools {
+                if tools.contains(where: { $0.groupName != nil }), lastGroup != .some(tool.groupName) {
+                    lines.append(("     \(tool.groupName ?? "(no platform)")", t.text.with(bold: true), nil, nil))
+                    lastGroup = .some(tool.groupName)
+                }
+                let (glyph, style): (String, TextStyle) = switch tool.status {
+                case .succeeded: (g.step(.succeeded, frame: ctx.frame), t.style(for: StepStatus.succeeded))
+                case .failed: (g.step(.failed, frame: ctx.frame), t.style(for: StepStatus.failed))
+                case .running: (g.step(.running, frame: ctx.frame), t.style(for: StepStatus.running))
+                case .cached: ("⚡", t.dim)
+                case .cancelled: (g.step(.cancelled, frame: ctx.frame), t.style(for: StepStatus.cancelled))
+                }
+                let progress = tool.status == .cached ? "CACHED" : tool.percent.map { "\($0)%" } ?? ""
+                let dur = tool.status == .cached ? "" : TUIFormat.duration(tool.duration)
+                lines.append(("     \(glyph) \(CellWidth.pad(tool.name, to: 48)) \(CellWidth.pad(progress, to: 6)) \(dur)",
+                              tool.status == .failed ? t.error : tool.status == .cached ? t.dim : style, nil, nil))
+                if tool.status == .failed, let excerpt = tool.excerpt {
+                    for line in excerpt.split(separator: "\n", omittingEmptySubsequences: false).suffix(12) {
+                        lines.append(("        \(g.separator) \(line)", t.text, nil, nil))
+                    }
+                }
+            }
+            if isExpanded(step), !tools.contains(where: { $0.status == .failed && $0.excerpt != nil }) {
                 let tail = data.stepTails[step.idx] ?? []
                 if tail.isEmpty { lines.append(("      (no output)", t.dim, nil, nil)) }
                 for line in tail {

@@ -108,6 +108,7 @@ final class ProjectScreen: Screen, ProjectScoped, @unchecked Sendable {
         lines.append((" default cpus       \(p.defaultCpus.map { String($0) } ?? "-")", t.text))
         lines.append((" default memory     \(p.defaultMemoryBytes.map { TUIFormat.bytes($0) } ?? "-")", t.text))
         lines.append((" default timeout    \(p.defaultTimeoutSeconds.map { DurationParser.format(.seconds($0)) } ?? "-")", t.text))
+        lines.append((" container engine   \(p.containerEngine.rawValue)  (imagefactory project set-engine)", t.text))
         // The installer command may carry credentials: only those who may change settings see it.
         lines.append((" installer command  \(reason == nil ? (p.installerCommand ?? "none") : "hidden (\(reason!))")", t.text))
         for (i, (line, style)) in lines.prefix(rect.height).enumerated() {

@@ -1,0 +1,43 @@
+import Foundation
+import GRDB
+
+public enum ToolStepStatus: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
+    case running, succeeded, failed, cached, cancelled
+
+    public var isFinished: Bool { self != .running }
+}
+
+/// One step as the build tool itself reports it (a BuildKit vertex, a podman `STEP 3/5`, a nix build, a packer
+/// stage), inside one of the plan's steps. `group` holds a platform or a packer build name.
+public struct ToolStep: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "toolStep"
+    public var buildId: BuildID
+    /// Order of appearance within the build.
+    public var seq: Int
+    /// The plan step it belongs to.
+    public var stepIdx: Int
+    public var key: String
+    public var name: String
+    public var groupName: String?
+    public var status: ToolStepStatus
+    /// Progress in the tool's own units (done of expected); nil when the tool gives none.
+    public var done: Int64?
+    public var expected: Int64?
+    public var startedAt: Date
+    public var finishedAt: Date?
+    /// Log sequence number of the step's first line.
+    public var firstLine: Int64
+    public var lineCount: Int64
+    /// The tool's own error for this step.
+    public var error: String?
+    /// The step's last lines, kept when it fails so the build page and `build show` can put them first.
+    public var excerpt: String?
+
+    public var duration: TimeInterval? { finishedAt.map { $0.timeIntervalSince(startedAt) } }
+
+    /// Per cent done, when the tool gives both numbers.
+    public var percent: Int? {
+        guard let done, let expected, expected > 0 else { return nil }
+        return Int(min(100, max(0, done * 100 / expected)))
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+
+/// The processes descended from one, read from /proc. A container engine's RUN step runs in processes that
+/// leave the build's process group and cgroup (runc puts them in their own session and cgroup), but they
+/// stay the engine's descendants: that is how a cancel reaches them.
+public enum ProcessTree {
+    public static func descendants(of root: Int32) -> [Int32] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        var children: [Int32: [Int32]] = [:]
+        for entry in entries {
+            guard let pid = Int32(entry), let ppid = parent(of: pid) else { continue }
+            children[ppid, default: []].append(pid)
+        }
+        var result: [Int32] = []
+        var queue = children[root] ?? []
+        while let next = queue.popLast() {
+            result.append(next)
+            queue += children[next] ?? []
+        }
+        return result
+    }
+
+    static func parent(of pid: Int32) -> Int32? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat"),
+              let text = String(data: data, encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        // After "pid (comm) ": state, then ppid.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? Int32(fields[1]) : nil
+    }
+}
