@@ -356,3 +356,68 @@ print("   \(lineCount) lines streamed live to a follower: \(String(format: "%.3f
 print("   ratio to the runner alone (section 1): \(String(format: "%.2fx", streamTime / ingestTime))   (goal: no slower than ingestion allows, ~1x)")
 try? serverClient.stopServer(now: true)
 serverClient.close()
+
+// 7. The methods' progress parsers on the ingestion path: the same tool output stored with and without its parser.
+print("")
+print("7. Progress parsers (tool output through the log writer, with the method's parser against without)")
+func toolOutput(_ kind: String) -> [UInt8] {
+    var text = ""
+    text.reserveCapacity(lineCount * 60)
+    var step = 1
+    for i in 0..<lineCount {
+        if i % 5_000 == 0 {
+            step += 1
+            switch kind {
+            case "podman": text += "STEP \(step)/\(lineCount / 5_000 + 2): RUN make -C src/\(step) all\n"
+            case "buildkit": text += "#\(step) [\(step)/\(lineCount / 5_000 + 2)] RUN make -C src/\(step) all\n"
+            default: text += "@nix {\"action\":\"start\",\"id\":\(step),\"level\":3,\"text\":\"building '/nix/store/\(String(repeating: "a", count: 32))-p\(step).drv'\",\"type\":105}\n"
+            }
+        }
+        switch kind {
+        case "podman": text += "cc -O2 -c src/\(step)/file\(i).c -o obj/file\(i).o   # compile unit \(i)\n"
+        case "buildkit": text += "#\(step) \(String(format: "%.3f", Double(i) / 1000)) cc -O2 -c src/file\(i).c -o obj/file\(i).o\n"
+        default: text += "@nix {\"action\":\"result\",\"fields\":[\"cc -O2 -c file\(i).c\"],\"id\":\(step),\"type\":101}\n"
+        }
+    }
+    return Array(text.utf8)
+}
+for (kind, makeParser) in [("podman", { PodmanProgressParser() as any ToolProgressParser }),
+                           ("buildkit", { BuildKitPlainParser() as any ToolProgressParser }),
+                           ("nix", { NixInternalJSONParser() as any ToolProgressParser })] {
+    let bytes = toolOutput(kind)
+    var plainTimes: [Double] = []
+    var parsedTimes: [Double] = []
+    var steps = 0
+    for run in 0..<runs {
+        for parsed in [false, true] {
+            let dir = root.appendingPathComponent("parse-\(kind)-\(run)-\(parsed)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let writer = try LogWriter(directory: dir)
+            var parser = makeParser()
+            var events = 0
+            let t0 = now()
+            bytes.withUnsafeBytes { all in
+                var offset = 0
+                while offset < all.count {
+                    let chunk = UnsafeRawBufferPointer(rebasing: all[offset..<min(all.count, offset + 65_536)])
+                    if parsed {
+                        writer.ingest(chunk: chunk, stream: .stdout, step: 2, timeMs: 0) { plain, _, level, _ in
+                            let line = parser.parse(String(decoding: plain, as: UTF8.self))
+                            events += line.events.count
+                            if let sure = line.level { level = sure }
+                        }
+                    } else {
+                        writer.ingest(chunk: chunk, stream: .stdout, step: 2, timeMs: 0)
+                    }
+                    offset += 65_536
+                }
+            }
+            _ = try writer.flush()
+            if parsed { parsedTimes.append(seconds(now() - t0)) } else { plainTimes.append(seconds(now() - t0)) }
+            if parsed { steps = events }
+            try? FileManager.default.removeItem(at: dir)
+        }
+    }
+    let p = median(parsedTimes), b = median(plainTimes)
+    print("   \(kind.padding(toLength: 9, withPad: " ", startingAt: 0)) \(lineCount) lines: parsed \(String(format: "%.3f s", p)) (\(String(format: "%.0f", Double(lineCount) / p)) lines/s), unparsed \(String(format: "%.3f s", b)), ratio \(String(format: "%.2fx", p / b)), \(steps) events")
+}

@@ -42,6 +42,7 @@ import Testing
         #expect(log.contains("built by \(tag)"))
 
         let artifact = try #require(try service.artifacts(of: build).first { $0.name == "image.tar" })
+        #expect(artifact.type == "OCI image archive (tar)")
         let stored = home.directory.root.appendingPathComponent(artifact.storedPath).path
         let inspect = runTool(["/usr/bin/skopeo", "inspect", "oci-archive:\(stored)"])
         #expect(inspect.status == 0, "\(inspect.output)")
@@ -233,6 +234,7 @@ import Testing
         #expect(tools.contains { $0.name.contains("load build context") })
         #expect(tools.allSatisfy { $0.status == .succeeded || $0.status == .cached })
         let artifact = try #require(try service.artifacts(of: build).first { $0.name == "image.tar" })
+        #expect(artifact.type == "docker image archive (tar)")
         let inspect = runTool(["/usr/bin/skopeo", "inspect", "docker-archive:" + home.directory.root.appendingPathComponent(artifact.storedPath).path])
         #expect(inspect.status == 0, "\(inspect.output)")
 

@@ -101,9 +101,11 @@ import Testing
     }
 
     @Test func baseArchivesAreLoadedAndTagged() throws {
-        let m = try manifest("name: a\nmethod: docker\nbase: ./debian.tar\ncommands: [true]\n")
+        let m = try manifest("name: a\nmethod: docker\nbase: ./debian.tar\nload: tools.tar\ncommands: [true]\n")
         let plan = try ContainerMethod(method: .docker, environment: Self.podmanHere).plan(m, project: project(), warnings: [])
-        let load = try #require(plan.steps.first { $0.name == "Base image" }?.commands.first)
+        let loads = try #require(plan.steps.first { $0.name == "Base image" }?.commands)
+        #expect(loads.last?.argv.suffix(3) == ["load", "-i", "tools.tar"])
+        let load = try #require(loads.first)
         #expect(load.argv[0] == "/bin/sh" && load.argv.suffix(2).first == "./debian.tar")
         let image = try #require(load.argv.last)
         #expect(image.hasPrefix("localhost/imagefactory-base:"))
@@ -165,5 +167,21 @@ import Testing
         #expect(present.blockers.isEmpty && step.parser == .kaniko)
         #expect(step.commands[0].argv == ["/kaniko/executor", "--context", "dir://.", "--dockerfile", "imagefactory.Containerfile",
                                           "--no-push", "--tar-path", "image.tar", "--destination", "localhost/k:1"])
+    }
+
+    @Test func imageArchivesAreTypedByTheirFirstMember() {
+        func header(_ name: String) -> [UInt8] {
+            var b = [UInt8](repeating: 0, count: 512)
+            b.replaceSubrange(0..<name.utf8.count, with: Array(name.utf8))
+            b.replaceSubrange(257..<262, with: Array("ustar".utf8))
+            return b
+        }
+        let hex = String(repeating: "ab12", count: 16)
+        #expect(ArtifactType.detect(header: header("blobs/"), name: "image.tar") == "OCI image archive (tar)")
+        #expect(ArtifactType.detect(header: header("oci-layout"), name: "image.tar") == "OCI image archive (tar)")
+        #expect(ArtifactType.detect(header: header(hex + "/"), name: "image.tar") == "docker image archive (tar)")
+        #expect(ArtifactType.detect(header: header(hex + ".json"), name: "image.tar") == "docker image archive (tar)")
+        #expect(ArtifactType.detect(header: header("manifest.json"), name: "image.tar") == "docker image archive (tar)")
+        #expect(ArtifactType.detect(header: header("out/hello.txt"), name: "hello.tar") == "tar archive")
     }
 }

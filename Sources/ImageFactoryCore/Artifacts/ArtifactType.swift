@@ -24,7 +24,18 @@ public enum ArtifactType {
         if starts([0x51, 0x46, 0x49, 0xfb]) { return "qcow2 disk image" }
         if starts([0x7f, 0x45, 0x4c, 0x46]) { return "ELF executable" }
         if starts(Array("ustar".utf8), at: 257) {
-            return name.lowercased().contains("oci") ? "OCI image archive (tar)" : "tar archive"
+            // The first member's name tells image archives apart: OCI layouts start with blobs/, oci-layout or
+            // index.json; `docker save` with a layer directory named by its 64-digit id, or manifest.json.
+            let first = String(decoding: b.prefix(100).prefix { $0 != 0 }, as: UTF8.self)
+            if ["blobs/", "oci-layout", "index.json"].contains(where: { first.hasPrefix($0) }) || name.lowercased().contains("oci") {
+                return "OCI image archive (tar)"
+            }
+            let head = first.prefix(64)
+            if first == "manifest.json" || first == "repositories"
+                || (head.count == 64 && head.allSatisfy(\.isHexDigit) && ["/", ".json"].contains { first.dropFirst(64).hasPrefix($0) }) {
+                return "docker image archive (tar)"
+            }
+            return "tar archive"
         }
         if starts(Array("CD001".utf8), at: 1) || name.lowercased().hasSuffix(".iso") { return "ISO 9660 image" }
         if starts([0x7b]) || starts([0x5b]) { if name.hasSuffix(".json") { return "JSON" } }

@@ -162,6 +162,18 @@ public struct ContainerMethod: BuildMethodPlanner {
             }
         }
 
+        // `load: FILE`: an image archive loaded before the build, for a Containerfile that names the image inside.
+        if let load = manifest.methodOptions["load"]?.stringValue, method != .kaniko {
+            let engine: [String]? = switch engineResult {
+            case .success(.docker(let d, _, _)): [d]
+            case .success(.podman(let p, let f)): [p] + f
+            case .failure: nil
+            }
+            if let engine {
+                loadCommands.append(.init(source: "load \(load)", argv: engine + ["load", "-i", load]))
+                loadDetails.append("load the image archive \(load) into the engine's store")
+            }
+        }
         if loadDetails.isEmpty {
             loadDetails.append(base == "scratch" ? "base `scratch`: nothing to load or pull"
                 : "base `\(base)`: used from the local image store, pulled from its registry only when missing")

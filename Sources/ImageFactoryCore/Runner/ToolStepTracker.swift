@@ -28,7 +28,10 @@ final class ToolStepTracker: @unchecked Sendable {
     }
 
     var stepCount: Int { lock.withLock { steps.count } }
-    var lastError: String? { lock.withLock { errors.last } }
+    /// The tool's own error for the build, else the error it gave for its failing step (BuildKit's `#6 ERROR: ...`).
+    var lastError: String? {
+        lock.withLock { errors.last ?? steps.last { $0.status == .failed && $0.error != nil }?.error }
+    }
     var reportedArtifacts: [String] { lock.withLock { artifacts } }
     var fingerprint: String? { lock.withLock { fingerprints.last } }
     var failedStep: ToolStep? { lock.withLock { steps.last { $0.status == .failed } } }

@@ -87,6 +87,8 @@ public final class TUIApp: @unchecked Sendable {
     public func run() {
         if stack.isEmpty { stack = [DashboardScreen()] }
         listenForNotifications()
+        // Probing the build tools takes a few hundred milliseconds: done off the loop before the first review needs it.
+        Thread.detachNewThread { _ = MethodEnvironment.current() }
         defer { notificationTask?.cancel() }
         let frameInterval = 1.0 / Double(maxFPS)
         var lastFrame = Date.distantPast
