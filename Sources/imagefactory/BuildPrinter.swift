@@ -94,7 +94,7 @@ struct BuildPrinter {
             }
             let mark: String = switch t.status {
             case .succeeded: style.green("✓")
-            case .cached: style.dim("⚡")
+            case .cached: style.dim("↻")
             case .failed: style.red("✗")
             case .cancelled: style.dim("⊘")
             case .running: style.yellow("▶")

@@ -184,4 +184,20 @@ import Testing
         #expect(ArtifactType.detect(header: header("manifest.json"), name: "image.tar") == "docker image archive (tar)")
         #expect(ArtifactType.detect(header: header("out/hello.txt"), name: "hello.tar") == "tar archive")
     }
+
+    @Test func trackerKeepsTheFailingStepsLastLinesInOrderAndItsError() {
+        let tracker = ToolStepTracker(parser: PodmanProgressParser(), build: BuildID(rawValue: 1), stepIndex: 2, firstSeq: 0)
+        _ = tracker.observe("STEP 1/2: FROM scratch", seq: 0)
+        _ = tracker.observe("STEP 2/2: RUN make", seq: 1)
+        for i in 1...50 { _ = tracker.observe("output line \(i)", seq: Int64(1 + i)) }
+        #expect(tracker.observe(#"Error: building at STEP "RUN make": while running runtime: exit status 2"#, seq: 52) == .error)
+        tracker.finish(succeeded: false, cancelled: false, seq: 53)
+        let failed = tracker.failedStep
+        #expect(failed?.name == "RUN make")
+        let excerpt = failed?.excerpt?.split(separator: "\n").map(String.init) ?? []
+        #expect(excerpt.count == ToolStepTracker.excerptLines)
+        #expect(excerpt.first == "output line 32" && excerpt.dropLast().last == "output line 50", "\(excerpt)")
+        #expect(tracker.lastError?.hasPrefix("building at STEP") == true)
+        #expect(failed?.lineCount == 52, "its STEP line, 50 lines of output and the error")
+    }
 }

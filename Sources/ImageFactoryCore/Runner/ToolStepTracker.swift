@@ -13,7 +13,8 @@ final class ToolStepTracker: @unchecked Sendable {
     private var steps: [ToolStep] = []
     private var byKey: [String: Int] = [:]
     private var dirty = Set<Int>()
-    private var recent: [Int: [String]] = [:]
+    /// The last lines of each step, as a ring: every line of the build passes here.
+    private var recent: [Int: (lines: [String], next: Int)] = [:]
     private var current: Int?
     private(set) var errors: [String] = []
     private(set) var artifacts: [String] = []
@@ -43,10 +44,10 @@ final class ToolStepTracker: @unchecked Sendable {
             for event in parsed.events { apply(event, seq: seq) }
             let owner = parsed.stepKey.flatMap { byKey[$0] } ?? current
             if let owner {
-                var lines = recent[owner, default: []]
-                lines.append(line)
-                if lines.count > Self.excerptLines { lines.removeFirst(lines.count - Self.excerptLines) }
-                recent[owner] = lines
+                var ring = recent.removeValue(forKey: owner) ?? ([], 0)
+                if ring.lines.count < Self.excerptLines { ring.lines.append(line) } else { ring.lines[ring.next] = line }
+                ring.next = (ring.next + 1) % Self.excerptLines
+                recent[owner] = ring
                 steps[owner].lineCount += 1
                 dirty.insert(owner)
             }
@@ -140,7 +141,9 @@ final class ToolStepTracker: @unchecked Sendable {
     private func index(_ key: String) -> Int? { byKey[key] }
 
     private func keepExcerpt(_ i: Int) {
-        let lines = recent[i] ?? []
+        guard let ring = recent[i] else { return }
+        // Oldest first: once the ring is full, the next slot holds the oldest line.
+        let lines = ring.lines.count < Self.excerptLines ? ring.lines : Array(ring.lines[ring.next...] + ring.lines[..<ring.next])
         if !lines.isEmpty { steps[i].excerpt = lines.joined(separator: "\n") }
     }
 }

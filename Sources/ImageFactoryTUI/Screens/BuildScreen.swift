@@ -170,12 +170,14 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
                 case .succeeded: (g.step(.succeeded, frame: ctx.frame), t.style(for: StepStatus.succeeded))
                 case .failed: (g.step(.failed, frame: ctx.frame), t.style(for: StepStatus.failed))
                 case .running: (g.step(.running, frame: ctx.frame), t.style(for: StepStatus.running))
-                case .cached: ("⚡", t.dim)
+                case .cached: (g.cached, t.dim)
                 case .cancelled: (g.step(.cancelled, frame: ctx.frame), t.style(for: StepStatus.cancelled))
                 }
                 let progress = tool.status == .cached ? "CACHED" : tool.percent.map { "\($0)%" } ?? ""
                 let dur = tool.status == .cached ? "" : TUIFormat.duration(tool.duration)
-                lines.append(("     \(glyph) \(CellWidth.pad(tool.name, to: 48)) \(CellWidth.pad(progress, to: 6)) \(dur)",
+                let nameWidth = max(20, min(90, stepsRect.width - 24))
+                let name = CellWidth.of(tool.name) > nameWidth ? String(tool.name.prefix(nameWidth - 1)) + g.ellipsis : tool.name
+                lines.append(("     \(glyph) \(CellWidth.pad(name, to: nameWidth)) \(CellWidth.pad(progress, to: 6)) \(dur)",
                               tool.status == .failed ? t.error : tool.status == .cached ? t.dim : style, nil, nil))
                 if tool.status == .failed, let excerpt = tool.excerpt {
                     for line in excerpt.split(separator: "\n", omittingEmptySubsequences: false).suffix(12) {

@@ -20,20 +20,22 @@ public struct Glyphs: Sendable, Hashable {
     public var ellipsis: String
     /// One cell of a progress bar.
     public var progress: String
+    /// A tool step served from the tool's cache.
+    public var cached: String
 
     public static let unicode = Glyphs(
         succeeded: "✓", failed: "✗",
         spinner: ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"],
         queued: "…", cancelled: "⊘", interrupted: "!", collapsed: "▶", expanded: "▼", artifact: "📦",
         sparkline: ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"],
-        separator: "│", ellipsis: "…", progress: "━")
+        separator: "│", ellipsis: "…", progress: "━", cached: "↻")
 
     public static let ascii = Glyphs(
         succeeded: "+", failed: "x",
         spinner: ["|", "/", "-", "\\"],
         queued: ".", cancelled: "-", interrupted: "!", collapsed: ">", expanded: "v", artifact: "*",
         sparkline: [" ", ".", ":", "-", "=", "+", "*", "#"],
-        separator: "|", ellipsis: "...", progress: "=")
+        separator: "|", ellipsis: "...", progress: "=", cached: "=")
 
     public static func `for`(_ capabilities: TerminalCapabilities) -> Glyphs {
         capabilities.unicode ? .unicode : .ascii

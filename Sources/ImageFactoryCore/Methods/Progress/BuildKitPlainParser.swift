@@ -30,6 +30,10 @@ public struct BuildKitPlainParser: ToolProgressParser {
     public init() {}
 
     public mutating func parse(_ line: String) -> ToolLine {
+        // Fast path: `#7 0.075 text`, a known vertex's own output (nearly every line of a long build).
+        if !inErrorBlock, let key = Self.vertexOutputKey(line), vertexes[key] != nil {
+            return ToolLine(stepKey: key)
+        }
         let text = Self.trimTrailing(line)
 
         if text.hasPrefix("#"), let (key, rest) = Self.splitVertexLine(text) {
@@ -134,6 +138,24 @@ public struct BuildKitPlainParser: ToolProgressParser {
     }
 
     // MARK: - Line shapes
+
+    /// The vertex of a `#N SECONDS.FRACTION text` line, read byte by byte without building substrings.
+    private static func vertexOutputKey(_ line: String) -> String? {
+        var bytes = line.utf8.makeIterator()
+        guard bytes.next() == UInt8(ascii: "#") else { return nil }
+        var vertex = 0, digits = 0
+        var next = bytes.next()
+        while let b = next, b >= 48, b <= 57, digits < 9 { vertex = vertex * 10 + Int(b - 48); digits += 1; next = bytes.next() }
+        guard digits > 0, next == UInt8(ascii: " ") else { return nil }
+        var whole = 0, fraction = 0
+        next = bytes.next()
+        while let b = next, b >= 48, b <= 57 { whole += 1; next = bytes.next() }
+        guard whole > 0, next == UInt8(ascii: ".") else { return nil }
+        next = bytes.next()
+        while let b = next, b >= 48, b <= 57 { fraction += 1; next = bytes.next() }
+        guard fraction > 0, next == nil || next == UInt8(ascii: " ") else { return nil }
+        return String(vertex)
+    }
 
     /// `#12 rest` -> ("12", "rest").
     private static func splitVertexLine(_ text: String) -> (String, String)? {

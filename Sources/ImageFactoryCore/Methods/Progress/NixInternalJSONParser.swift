@@ -39,6 +39,10 @@ public struct NixInternalJSONParser: ToolProgressParser {
     public init() {}
 
     public mutating func parse(_ line: String) -> ToolLine {
+        // Fast path: a line of a builder's output (nearly every line of a long build), read without a JSON parse.
+        if let id = Self.builderLogLineID(line) {
+            return ToolLine(stepKey: steps[id] != nil ? String(id) : nil)
+        }
         guard line.hasPrefix("@nix ") else { return plain(line) }
         guard let data = line.dropFirst(5).data(using: .utf8),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
@@ -62,6 +66,34 @@ public struct NixInternalJSONParser: ToolProgressParser {
             events.append(succeeded ? .finished(key: String(id)) : .failed(key: String(id), message: nil))
         }
         return events
+    }
+
+    private static let resultPrefix = Array(#"@nix {"action":"result","#.utf8)
+    private static let logLineSuffixes = [Array(#","type":101}"#.utf8), Array(#","type":107}"#.utf8)]
+    private static let idKey = Array(#","id":"#.utf8)
+
+    /// The activity id of `@nix {"action":"result","fields":[...],"id":N,"type":101}` (nix writes keys sorted),
+    /// read from the end of the line's bytes.
+    static func builderLogLineID(_ line: String) -> Int64? {
+        let found: Int64?? = line.utf8.withContiguousStorageIfAvailable { b -> Int64? in
+            guard b.count > resultPrefix.count + 20, b.starts(with: resultPrefix) else { return nil }
+            var end = b.count
+            while end > 0, b[end - 1] == 32 || b[end - 1] == 13 { end -= 1 }
+            let suffixLength = logLineSuffixes[0].count
+            guard end >= suffixLength,
+                  logLineSuffixes.contains(where: { b[(end - suffixLength)..<end].elementsEqual($0) }) else { return nil }
+            var i = end - suffixLength - 1
+            var value: Int64 = 0, scale: Int64 = 1, digits = 0
+            while i >= 0, b[i] >= 48, b[i] <= 57, digits < 18 {
+                value += Int64(b[i] - 48) * scale
+                scale *= 10
+                digits += 1
+                i -= 1
+            }
+            guard digits > 0, i + 1 >= idKey.count, b[(i + 1 - idKey.count)...i].elementsEqual(idKey) else { return nil }
+            return value
+        }
+        return found ?? nil
     }
 
     // MARK: - Actions

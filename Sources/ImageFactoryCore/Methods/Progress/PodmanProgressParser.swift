@@ -25,6 +25,17 @@ public struct PodmanProgressParser: ToolProgressParser {
     public init() {}
 
     public mutating func parse(_ line: String) -> ToolLine {
+        // Fast path: a RUN step's own output, which starts like none of the shapes below, belongs to the open step.
+        let bytes = line.utf8
+        guard let first = bytes.first else { return ToolLine(stepKey: current) }
+        switch first {
+        case UInt8(ascii: "["), UInt8(ascii: "S"), UInt8(ascii: "C"), UInt8(ascii: "-"), UInt8(ascii: "E"),
+             UInt8(ascii: "e"), UInt8(ascii: "W"):
+            break
+        default:
+            // The only other shape is a 64-digit image id (perhaps with trailing blanks).
+            if bytes.count < 64 || bytes.count > 72 { return ToolLine(stepKey: current) }
+        }
         let text = Self.trimTrailing(line)
         var rest = Substring(text)
         var platform: String?
@@ -81,7 +92,7 @@ public struct PodmanProgressParser: ToolProgressParser {
         if rest.hasPrefix("ERRO[") {
             return ToolLine(stepKey: current, level: .error)
         }
-        if rest.count == 64, Self.isHex(String(rest)), !insideRunStep {
+        if rest.utf8.count == 64, Self.isHex(String(rest)), !insideRunStep {
             // The image id podman prints last (a RUN step's own output could look the same).
             return ToolLine(events: [.fingerprint(String(rest))])
         }
