@@ -178,6 +178,29 @@ import Testing
                 "the RUN container's sleep is gone: \(processes(matching: "sleep \(marker)"))")
     }
 
+    @Test(.enabled(if: BuildTools.podmanMissing == nil, BuildTools.comment(BuildTools.podmanMissing)))
+    func memoryLimitReachesTheRunContainer() async throws {
+        let home = try TemporaryHome()
+        let service = try podmanService(home)
+        let ctx = try busyboxContext(home)
+        // 400 MB held in a shell variable, in a container limited to 256 MiB: the kernel kills it.
+        let build = try await runBuild(service, """
+            name: hungry
+            method: docker
+            context: \(ctx.path)
+            containerfile: |
+              FROM scratch
+              COPY busybox /bin/busybox
+              RUN ["/bin/busybox", "sh", "-c", "x=$(/bin/busybox head -c 400000000 /dev/zero | /bin/busybox tr '\\\\0' a); echo held ${#x}; echo \(UUID().uuidString)"]
+            resources:
+              memory: 256MiB
+            """)
+        #expect(build.status == .failed)
+        let log = try allLogText(service, build).map(\.text)
+        #expect(!log.contains { $0.hasPrefix("held 400000000") }, "the container could not hold 400 MB")
+        #expect(log.contains { $0.contains("killed") }, "\(log.suffix(8))")
+    }
+
     // MARK: buildx through podman
 
     @Test(.enabled(if: BuildTools.arm64Missing == nil, BuildTools.comment(BuildTools.arm64Missing)))
@@ -253,6 +276,31 @@ import Testing
         let failed = try #require(try service.toolSteps(of: broken).first { $0.status == .failed })
         #expect(failed.name.contains("RUN"))
         #expect(failed.excerpt?.contains("before the end") == true, "\(failed.excerpt ?? "")")
+    }
+
+    @Test(.enabled(if: BuildTools.dockerMissing == nil, BuildTools.comment(BuildTools.dockerMissing)))
+    func cancelReachesTheDockerEnginesRunContainer() async throws {
+        let home = try TemporaryHome()
+        let service = try home.service()
+        let project = try service.project(nil)
+        try service.setContainerEngine(.docker, in: project)
+        let ctx = try busyboxContext(home)
+        let marker = "5\(Int.random(in: 100_000...999_999))"
+        let build = try service.startBuild(text: """
+            name: docker-long-run
+            method: docker
+            context: \(ctx.path)
+            containerfile: |
+              FROM scratch
+              COPY busybox /bin/busybox
+              RUN ["/bin/busybox", "sleep", "\(marker)"]
+            """, file: nil, in: project)
+        let run = Task { try await service.runBuild(build.id!, options: RunnerOptions(sampleInterval: .milliseconds(250), killGrace: .seconds(2))) }
+        // The container runs under dockerd, not under the build: only the CLI's own cancel can stop it.
+        #expect(await eventually(timeout: .seconds(60)) { !processes(matching: "sleep \(marker)").isEmpty })
+        _ = try service.cancelBuild(.init(project: nil, number: build.number))
+        #expect(try await run.value.status == .cancelled)
+        #expect(await eventually(timeout: .seconds(15)) { processes(matching: "sleep \(marker)").isEmpty })
     }
 
     // MARK: kaniko

@@ -43,13 +43,14 @@ public struct ContainerMethod: BuildMethodPlanner {
         }
 
         let outputFormat = manifest.output == "docker" ? "docker-archive" : "oci-archive"
-        let engineResult: Result<ContainerEngine, MethodUnavailable>
+        // Kaniko needs no engine: its executor builds and writes the archive itself.
+        let engineResult: Result<ContainerEngine, MethodUnavailable> = method == .kaniko
+            ? .failure(Self.kanikoMissing) : environment.containerEngine(for: project.containerEngine)
         if method == .kaniko {
-            engineResult = environment.kaniko != nil ? .success(.podman(path: "", flags: [])) : .failure(Self.kanikoMissing)
-        } else {
-            engineResult = environment.containerEngine(for: project.containerEngine)
+            if environment.kaniko == nil { plan.blockers.append(Self.kanikoMissing) }
+        } else if case .failure(let why) = engineResult {
+            plan.blockers.append(why)
         }
-        if case .failure(let why) = engineResult { plan.blockers.append(why) }
         if method == .buildx, platforms.isEmpty {
             plan.warnings.append(ManifestDiagnostic(severity: .warning, message: "method buildx without `platforms`: builds for this machine's platform only",
                                                     field: "platforms"))
@@ -69,8 +70,10 @@ public struct ContainerMethod: BuildMethodPlanner {
             let executor = environment.kaniko ?? "executor"
             plan.engineNote = "kaniko executor \(executor): builds without a container engine; run it only inside a container or VM, since it unpacks the base over its own root"
             if let archive { loadDetails.append("kaniko reads the base archive itself: \(archive.path)") }
-            var argv = [executor, "--context", "dir://.", "--dockerfile", containerfilePath, "--no-push",
-                        "--tar-path", Self.archiveName]
+            // With `push: true` kaniko pushes to the destinations itself.
+            var argv = [executor, "--context", "dir://.", "--dockerfile", containerfilePath]
+            if manifest.methodOptions["push"]?.boolValue != true { argv.append("--no-push") }
+            argv += ["--tar-path", Self.archiveName]
             for tag in tags { argv += ["--destination", tag] }
             argv += buildArgFlags(manifest)
             if let target = manifest.methodOptions["target"]?.stringValue { argv += ["--target", target] }
@@ -151,14 +154,14 @@ public struct ContainerMethod: BuildMethodPlanner {
             parser = .podman
             buildDetails.append("cannot run here: \(plan.blockers.map(\.description).joined(separator: "; "))")
         }
-        if manifest.methodOptions["push"]?.boolValue == true {
+        if manifest.methodOptions["push"]?.boolValue == true, method != .kaniko {
+            let engine: [String]? = switch engineResult {
+            case .success(.docker(let d, _, _)): [d]
+            case .success(.podman(let p, let f)): [p] + f
+            case .failure: nil
+            }
             for tag in tags {
-                let engine = { () -> [String] in
-                    if case .success(.docker(let d, _, _)) = engineResult { return [d] }
-                    if case .success(.podman(let p, let f)) = engineResult { return [p] + f }
-                    return ["podman"]
-                }()
-                exportCommands.append(.init(source: "push \(tag)", argv: engine + ["push", tag]))
+                if let engine { exportCommands.append(.init(source: "push \(tag)", argv: engine + ["push", tag])) }
             }
         }
 
