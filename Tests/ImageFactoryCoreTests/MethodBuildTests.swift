@@ -201,6 +201,34 @@ import Testing
         #expect(log.contains { $0.contains("killed") }, "\(log.suffix(8))")
     }
 
+    @Test(.enabled(if: BuildTools.podmanMissing == nil && TmuxSession.available,
+                   BuildTools.comment(BuildTools.podmanMissing ?? (TmuxSession.available ? nil : "tmux is not installed"))))
+    func buildPageFollowsPodmansStepsLiveInATerminal() async throws {
+        let home = try TemporaryHome()
+        let ctx = try busyboxContext(home)
+        #expect(try await runCLI(["project", "set-engine", "podman"], home: home).status == 0)
+        _ = try home.write("live.yaml", """
+            name: live
+            method: docker
+            context: \(ctx.path)
+            containerfile: |
+              FROM scratch
+              COPY busybox /bin/busybox
+              RUN ["/bin/busybox", "sh", "-c", "echo \(UUID().uuidString); for i in 1 2 3 4 5 6 7 8; do echo tick-$i; /bin/busybox sleep 0.4; done"]
+            """)
+        #expect(try await runCLI(["build", "start", "live.yaml"], home: home).status == 0)
+        let tmux = try TmuxSession(command: "\(shellQuote(imagefactoryBinary)) open /projects/1/builds/1", width: 110, height: 40,
+                                   environment: ["IMAGEFACTORY_HOME": home.directory.root.path], directory: home.url)
+        // While it runs: the tool's steps under "Build image", and the running RUN step's own lines.
+        var (found, screen) = await tmux.waitFor("tick-", timeout: .seconds(60))
+        #expect(found, "\(screen)")
+        #expect(screen.contains("COPY busybox /bin/busybox"), "\(screen)")
+        #expect(screen.contains("RUN [\"/bin/busybox\""), "\(screen)")
+        (found, screen) = await tmux.waitFor("succeeded", timeout: .seconds(60))
+        #expect(found, "\(screen)")
+        try tmux.send("q")
+    }
+
     // MARK: buildx through podman
 
     @Test(.enabled(if: BuildTools.arm64Missing == nil, BuildTools.comment(BuildTools.arm64Missing)))

@@ -9,6 +9,8 @@ final class WatchScreen: Screen, @unchecked Sendable {
         var build: Build
         var projectName: String
         var steps: [Step]
+        /// The tool's step running now (or the one that failed), shown under the plan step.
+        var toolStep: ToolStep?
         var lines: [LogLine]
         var metrics: [MetricRow]
     }
@@ -38,7 +40,9 @@ final class WatchScreen: Screen, @unchecked Sendable {
         let steps = try service.steps(of: build)
         let lines = try service.logReader(for: build)?.lastLines(50, step: nil, levels: nil) ?? []
         let metrics = try service.metrics(of: build, sinceMs: Int64(Date().timeIntervalSince1970 * 1000) - 120_000)
-        let snapshot = Snapshot(build: build, projectName: project.name, steps: steps, lines: lines, metrics: metrics)
+        let tools = try service.toolSteps(of: build)
+        let tool = tools.last { $0.status == .running } ?? tools.last { $0.status == .failed }
+        let snapshot = Snapshot(build: build, projectName: project.name, steps: steps, toolStep: tool, lines: lines, metrics: metrics)
         return { [weak self] in
             self?.data = snapshot
             self?.empty = false
@@ -71,6 +75,12 @@ final class WatchScreen: Screen, @unchecked Sendable {
                      x: rect.x, y: y, style: t.style(for: step.status), maxWidth: rect.width)
         }
         y += 1
+        if let tool = data.toolStep {
+            let progress = tool.percent.map { " \($0)%" } ?? ""
+            grid.put("   \(tool.groupName.map { "[\($0)] " } ?? "")\(tool.name)\(progress)", x: rect.x, y: y,
+                     style: tool.status == .failed ? t.error : t.dim, maxWidth: rect.width)
+            y += 1
+        }
         let sparkWidth = max(4, rect.width - 16)
         if let last = data.metrics.last {
             grid.put(" cpu \(CellWidth.pad(String(format: "%.0f%%", last.cpuPercent), to: 5))", x: rect.x, y: y, style: t.text)
