@@ -158,7 +158,7 @@ public final class FactoryService: Sendable {
         public var check: ManifestCheck
         public var plan: BuildPlan?
         public var limits: LimitPlan?
-        /// Why the build could not be planned although the manifest is valid (a method that cannot run yet).
+        /// Why the build could not be planned although the manifest is valid (a tool this machine lacks).
         public var blocker: String?
     }
 

@@ -100,7 +100,7 @@ final class ProjectScreen: Screen, ProjectScoped, @unchecked Sendable {
         let p = data.project
         let reason = Permission.changeSettings.denialReason(for: data.role)
         var lines: [(String, TextStyle)] = []
-        lines.append((reason.map { " Read-only: \($0)." } ?? " You can change these settings (changes arrive with the team issue; the CLI shows them with `project show`).",
+        lines.append((reason.map { " Read-only: \($0)." } ?? " You can change the container engine (`imagefactory project set-engine`); the other settings arrive with the team issue.",
                       reason == nil ? t.dim : t.warn))
         lines.append(("", t.text))
         lines.append((" default method     \(p.defaultMethod.rawValue)", t.text))

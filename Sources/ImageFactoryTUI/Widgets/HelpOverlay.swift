@@ -50,11 +50,11 @@ enum HelpOverlay {
         ]
         let required: [(BuildMethod, String)] = [
             (.shell, "commands: each runs in /bin/sh -e -c in the build's workspace, in its own process group"),
-            (.docker, "base, or containerfile / dockerfile; also platforms, build_args, target, load, push"),
-            (.buildx, "base, or containerfile / dockerfile; platforms for multi-arch"),
-            (.kaniko, "base, or containerfile / dockerfile"),
-            (.packer, "template (HCL or JSON) or commands; variables, builders, on_error"),
-            (.nix, "expression or flake (with attribute)"),
+            (.docker, "base (image, scratch, oci-archive:FILE) or containerfile; build_args, target, load, push"),
+            (.buildx, "like docker, with platforms [linux/amd64, linux/arm64]: one OCI index of all"),
+            (.kaniko, "like docker; needs kaniko's executor (doctor says whether it is here)"),
+            (.packer, "template (inline HCL or a path) or commands; variables, builders, on_error"),
+            (.nix, "expression (inline or .nix, attribute), flake, or commands writing $out"),
         ]
         for (method, text) in required {
             let allowed = project.map { $0.allowedMethodSet.contains(method) } ?? true
@@ -62,6 +62,7 @@ enum HelpOverlay {
         }
         lines += ["", "# FAQ", "",
                   "Why did my build fail? The build page puts the failing step's last lines first; on the Logs tab, e jumps to errors.",
+                  "Which methods work here? `imagefactory doctor` prints each method's tool, whether it is usable and what to install.",
                   "It worked yesterday: on the Logs tab, c compares with the last good build, timestamps and hashes masked.",
                   "Does closing the terminal stop my build? No: builds run in their own process; reopen and they are there.",
                   "Copy does nothing inside tmux? Set `allow-passthrough on` (or `set-clipboard on`) in tmux.",
