@@ -26,10 +26,12 @@ struct DoctorCommand: AsyncParsableCommand {
             print("")
             print(style.bold("Build methods"))
             let matrix = r.methods.map { m in
-                [m.method.rawValue, m.tool ?? style.yellow("missing"), m.usable ? style.green("yes") : style.red("no"),
-                 m.usableNote, m.limits, m.install.isEmpty ? "-" : m.install]
+                [m.method.rawValue, m.usable ? style.green("yes") : style.red("no"), m.tool ?? style.yellow("missing"), m.limits]
             }
-            print(Format.table(matrix, header: ["METHOD", "TOOL", "USABLE", "ENGINE HERE", "LIMITS", "TO INSTALL"], style: style))
+            print(Format.table(matrix, header: ["METHOD", "USABLE", "TOOL", "LIMITS"], style: style))
+            for m in r.methods {
+                print("  \(m.method.rawValue): \(m.usableNote)\(m.install.isEmpty ? "" : "; to install: \(m.install)")")
+            }
             print("")
             print(style.bold("Resource limits"))
             for line in r.limits { print("  \(line)") }

@@ -31,7 +31,9 @@ enum PlanPrinter {
             if let parser = step.parser { Swift.print("  progress: read as \(parser.rawValue) output") }
             for f in step.files {
                 Swift.print("  file \(f.path):")
-                for line in f.contents.split(separator: "\n", omittingEmptySubsequences: false) { Swift.print("    | \(line)") }
+                var lines = f.contents.split(separator: "\n", omittingEmptySubsequences: false)
+                if lines.last?.isEmpty == true { lines.removeLast() }
+                for line in lines { Swift.print("    | \(line)") }
             }
         }
         if !plan.producedArtifacts.isEmpty {

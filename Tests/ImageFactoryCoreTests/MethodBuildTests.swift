@@ -234,7 +234,8 @@ import Testing
     @Test(.enabled(if: BuildTools.arm64Missing == nil, BuildTools.comment(BuildTools.arm64Missing)))
     func buildxThroughPodmanBuildsOneIndexWithBothPlatforms() async throws {
         let home = try TemporaryHome()
-        let service = try podmanService(home)
+        // The project's engine stays `auto`: where a Docker engine without buildx runs too, podman is still chosen.
+        let service = try home.service()
         let ctx = try busyboxContext(home, arm64: BuildTools.arm64Busybox)
         let build = try await runBuild(service, """
             name: multi-\(UUID().uuidString.prefix(6).lowercased())
@@ -353,6 +354,7 @@ import Testing
         let doctor = try await runCLI(["doctor"], home: home)
         let row = try #require(doctor.stdout.split(separator: "\n").first { $0.hasPrefix("kaniko") })
         #expect(row.contains("missing") && row.contains("no"), "\(row)")
+        #expect(doctor.stdout.contains("  kaniko: not installed; to install: kaniko has no Debian package"), "\(doctor.stdout)")
     }
 
     // MARK: packer

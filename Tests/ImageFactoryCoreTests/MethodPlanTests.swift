@@ -85,6 +85,13 @@ import Testing
         #expect(blocked.blockers.first?.reason.contains("finds no running engine") == true)
         // The project can prefer podman over a running Docker engine.
         #expect(try step(buildx, .podman).1.parser == .podman)
+        // Several platforms with a Docker engine that has no buildx: auto takes podman; a project pinned to docker is told why not.
+        let multi = try manifest("name: m\nmethod: buildx\nplatforms: [linux/amd64, linux/arm64]\nbase: alpine\ncommands: [true]\n")
+        let both = MethodEnvironment(podman: "/usr/bin/podman", docker: "/usr/bin/docker", dockerEngine: true, dockerMajorVersion: 20)
+        let auto = try ContainerMethod(method: .buildx, environment: both).plan(multi, project: project(), warnings: [])
+        #expect(try buildStep(auto).parser == .podman && auto.blockers.isEmpty)
+        let pinned = try ContainerMethod(method: .buildx, environment: both).plan(multi, project: project(engine: .docker), warnings: [])
+        #expect(pinned.blockers.first?.tool == "docker buildx")
     }
 
     @Test func buildxThroughPodmanUsesAManifestListAndExportsOneIndex() throws {

@@ -44,8 +44,13 @@ public struct ContainerMethod: BuildMethodPlanner {
 
         let outputFormat = manifest.output == "docker" ? "docker-archive" : "oci-archive"
         // Kaniko needs no engine: its executor builds and writes the archive itself.
-        let engineResult: Result<ContainerEngine, MethodUnavailable> = method == .kaniko
+        var engineResult: Result<ContainerEngine, MethodUnavailable> = method == .kaniko
             ? .failure(Self.kanikoMissing) : environment.containerEngine(for: project.containerEngine)
+        // Several platforms need buildx; without it, `auto` takes podman, which builds them under qemu.
+        if platforms.count > 1, project.containerEngine == .auto, case .success(.docker(_, false, _)) = engineResult,
+           environment.podman != nil {
+            engineResult = environment.containerEngine(for: .podman)
+        }
         if method == .kaniko {
             if environment.kaniko == nil { plan.blockers.append(Self.kanikoMissing) }
         } else if case .failure(let why) = engineResult {
