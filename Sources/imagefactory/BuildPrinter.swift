@@ -31,7 +31,10 @@ struct BuildPrinter {
         print("duration:    \(Format.duration(build.duration))\(estimate.map { " of about \(Format.duration($0)) (mean of earlier successful runs)" } ?? "")")
         if build.status == .cancelled, let reason = build.failureReason { print("reason:      \(reason)") }
         print("manifest:    sha256 \(build.manifestSha256.prefix(16))")
-        if let fingerprint = build.fingerprint { print("fingerprint: \(fingerprint)  (the output's store path hash: the same inputs give the same hash)") }
+        if let fingerprint = build.fingerprint {
+            let meaning = build.method == .nix ? "the output's store path hash: the same inputs give the same hash" : "the image id the tool reported"
+            print("fingerprint: \(fingerprint)  (\(meaning))")
+        }
         print("log:         \(build.logLines) lines, \(build.errorLines) errors, \(build.warnLines) warnings")
         let done = steps.filter { $0.status == .succeeded }.count
         print("progress:    \(steps.isEmpty ? 0 : done * 100 / steps.count)% (\(done)/\(steps.count) steps)")

@@ -448,6 +448,9 @@ import Testing
         #expect(try String(contentsOf: home.directory.root.appendingPathComponent(result.storedPath), encoding: .utf8) == "reproducible \(salt)\n")
         #expect(artifacts.contains { $0.name == NixMethod.closureArchive && $0.size > 0 })
         #expect(!(try service.toolSteps(of: build)).isEmpty)
+        // Shown on the build page and by `build show`.
+        let screen = try renderBuildPage(service, build)
+        #expect(screen.contains("fingerprint (store path hash) \(fingerprint)"), "\(screen)")
         // The same inputs give the same fingerprint.
         let again = try await runBuild(service, """
             name: nix-out

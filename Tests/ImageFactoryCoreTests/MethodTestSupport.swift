@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import ImageFactoryCore
+@testable import ImageFactoryTUI
+@testable import Terminal
 
 /// Which real build tools work on this machine; a test that needs a missing one skips with the printed reason.
 enum BuildTools {
@@ -82,4 +84,16 @@ func runBuild(_ service: FactoryService, _ manifest: String) async throws -> Bui
 /// Runs a short command and returns its exit status and output.
 func runTool(_ argv: [String], timeout: Double = 120) -> (status: Int32, output: String) {
     ProbeCommand.run(argv, timeout: timeout) ?? (-1, "")
+}
+
+/// The build page of a build, rendered into the in-memory terminal.
+func renderBuildPage(_ service: FactoryService, _ build: Build, width: Int = 120, height: Int = 40) throws -> String {
+    let terminal = MemoryTerminal(width: width, height: height,
+                                  capabilities: .init(colors: .palette256, unicode: true, mouse: true, insideTmux: false))
+    let keymap = try #require(KeymapLoader.builtIn(named: "default"))
+    let app = TUIApp(service: service, terminal: terminal, theme: ThemeLoader.builtIn(named: "default"),
+                     glyphs: .unicode, registry: ActionRegistry(keymap: keymap))
+    try app.open(link: "/projects/\(build.projectId)/builds/\(build.number.rawValue)")
+    try app.stack.last?.load(service)?()
+    return app.renderFrame().text
 }

@@ -131,6 +131,11 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
         grid.put(String(repeating: g.progress, count: barWidth - filled), x: x + 1 + filled, y: y, style: t.progressTodo)
         grid.put(label, x: x + 1 + barWidth, y: y, style: t.text, maxWidth: width - barWidth - 2)
         y += 1
+        if let fingerprint = b.fingerprint, b.status == .succeeded {
+            let label = b.method == .nix ? "fingerprint (store path hash)" : "image id"
+            grid.put(" \(label) \(fingerprint)", x: x, y: y, style: t.dim, maxWidth: width)
+            y += 1
+        }
         if let reason = b.failureReason, b.status != .succeeded {
             for line in reason.split(separator: "\n").prefix(2) {
                 grid.put(" " + line, x: x, y: y, style: b.status == .failed ? t.error : t.cancelled, maxWidth: width)
