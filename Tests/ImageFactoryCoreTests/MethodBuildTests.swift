@@ -156,26 +156,7 @@ import Testing
     @Test(.enabled(if: BuildTools.podmanMissing == nil, BuildTools.comment(BuildTools.podmanMissing)))
     func cancelStopsTheContainerNotOnlyTheClient() async throws {
         let home = try TemporaryHome()
-        let service = try podmanService(home)
-        let ctx = try busyboxContext(home)
-        let marker = "4\(Int.random(in: 100_000...999_999))"
-        let project = try service.project(nil)
-        let build = try service.startBuild(text: """
-            name: long-run
-            method: docker
-            context: \(ctx.path)
-            containerfile: |
-              FROM scratch
-              COPY busybox /bin/busybox
-              RUN ["/bin/busybox", "sleep", "\(marker)"]
-            """, file: nil, in: project)
-        let run = Task { try await service.runBuild(build.id!, options: RunnerOptions(sampleInterval: .milliseconds(250), killGrace: .seconds(2))) }
-        #expect(await eventually(timeout: .seconds(60)) { !processes(matching: "sleep \(marker)").isEmpty })
-        _ = try service.cancelBuild(.init(project: nil, number: build.number))
-        let finished = try await run.value
-        #expect(finished.status == .cancelled)
-        #expect(await eventually(timeout: .seconds(15)) { processes(matching: "sleep \(marker)").isEmpty },
-                "the RUN container's sleep is gone: \(processes(matching: "sleep \(marker)"))")
+        try await expectCancelStopsTheRunContainer(try podmanService(home), home: home)
     }
 
     @Test(.enabled(if: BuildTools.podmanMissing == nil, BuildTools.comment(BuildTools.podmanMissing)))
@@ -311,25 +292,9 @@ import Testing
     func cancelReachesTheDockerEnginesRunContainer() async throws {
         let home = try TemporaryHome()
         let service = try home.service()
-        let project = try service.project(nil)
-        try service.setContainerEngine(.docker, in: project)
-        let ctx = try busyboxContext(home)
-        let marker = "5\(Int.random(in: 100_000...999_999))"
-        let build = try service.startBuild(text: """
-            name: docker-long-run
-            method: docker
-            context: \(ctx.path)
-            containerfile: |
-              FROM scratch
-              COPY busybox /bin/busybox
-              RUN ["/bin/busybox", "sleep", "\(marker)"]
-            """, file: nil, in: project)
-        let run = Task { try await service.runBuild(build.id!, options: RunnerOptions(sampleInterval: .milliseconds(250), killGrace: .seconds(2))) }
+        try service.setContainerEngine(.docker, in: try service.project(nil))
         // The container runs under dockerd, not under the build: only the CLI's own cancel can stop it.
-        #expect(await eventually(timeout: .seconds(60)) { !processes(matching: "sleep \(marker)").isEmpty })
-        _ = try service.cancelBuild(.init(project: nil, number: build.number))
-        #expect(try await run.value.status == .cancelled)
-        #expect(await eventually(timeout: .seconds(15)) { processes(matching: "sleep \(marker)").isEmpty })
+        try await expectCancelStopsTheRunContainer(service, home: home)
     }
 
     // MARK: kaniko
@@ -477,5 +442,28 @@ import Testing
         let reason = try #require(build.failureReason)
         #expect(reason.contains("builder for") && reason.contains("3"), "\(reason)")
         #expect(!reason.contains("\u{1B}["), "no terminal escapes in the reason")
+    }
+
+    /// Cancels a build whose RUN step sleeps, and expects the sleep itself (not only the engine's client) to end.
+    func expectCancelStopsTheRunContainer(_ service: FactoryService, home: TemporaryHome,
+                                          sourceLocation: Testing.SourceLocation = #_sourceLocation) async throws {
+        let ctx = try busyboxContext(home)
+        let marker = "4\(Int.random(in: 100_000...999_999))"
+        let project = try service.project(nil)
+        let build = try service.startBuild(text: """
+            name: long-run
+            method: docker
+            context: \(ctx.path)
+            containerfile: |
+              FROM scratch
+              COPY busybox /bin/busybox
+              RUN ["/bin/busybox", "sleep", "\(marker)"]
+            """, file: nil, in: project)
+        let run = Task { try await service.runBuild(build.id!, options: RunnerOptions(sampleInterval: .milliseconds(250), killGrace: .seconds(2))) }
+        #expect(await eventually(timeout: .seconds(60)) { !processes(matching: "sleep \(marker)").isEmpty }, sourceLocation: sourceLocation)
+        _ = try service.cancelBuild(.init(project: nil, number: build.number))
+        #expect(try await run.value.status == .cancelled, sourceLocation: sourceLocation)
+        #expect(await eventually(timeout: .seconds(15)) { processes(matching: "sleep \(marker)").isEmpty },
+                "the RUN container's sleep is gone: \(processes(matching: "sleep \(marker)"))", sourceLocation: sourceLocation)
     }
 }

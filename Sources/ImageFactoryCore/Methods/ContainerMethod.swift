@@ -23,24 +23,16 @@ public struct ContainerMethod: BuildMethodPlanner {
         let archive = Self.baseArchive(base, manifest: manifest)
 
         // The Containerfile: the manifest's own (inline text, or a path in the context), else generated.
-        var files: [BuildPlan.GeneratedFile] = []
-        let containerfilePath: String
-        let containerfileDetail: String
+        let input: ToolInput
         if let given = (manifest.methodOptions["containerfile"] ?? manifest.methodOptions["dockerfile"])?.stringValue {
-            if given.contains("\n") {
-                containerfilePath = Self.generatedContainerfile
-                files.append(.init(path: containerfilePath, contents: given.hasSuffix("\n") ? given : given + "\n"))
-                containerfileDetail = "the manifest's inline Containerfile, written to \(containerfilePath)"
-            } else {
-                containerfilePath = given
-                containerfileDetail = "the Containerfile `\(given)` from the context"
-            }
+            input = .given(given, inline: false, generatedPath: Self.generatedContainerfile, what: "Containerfile")
         } else {
-            let from = archive.map { $0.imageName } ?? base
-            containerfilePath = Self.generatedContainerfile
-            files.append(.init(path: containerfilePath, contents: ContainerfileGenerator.generate(manifest, from: from)))
-            containerfileDetail = "a Containerfile generated from base, env, dependencies and commands"
+            input = .generated(ContainerfileGenerator.generate(manifest, from: archive.map { $0.imageName } ?? base),
+                               path: Self.generatedContainerfile,
+                               detail: "a Containerfile generated from base, env, dependencies and commands")
         }
+        let containerfilePath = input.path
+        let files = input.file.map { [$0] } ?? []
 
         let outputFormat = manifest.output == "docker" ? "docker-archive" : "oci-archive"
         // Kaniko needs no engine: its executor builds and writes the archive itself.
@@ -64,7 +56,7 @@ public struct ContainerMethod: BuildMethodPlanner {
         var loadCommands: [BuildPlan.PlannedCommand] = []
         var loadDetails: [String] = []
         var buildCommands: [BuildPlan.PlannedCommand] = []
-        var buildDetails = [containerfileDetail]
+        var buildDetails = [input.detail]
         var exportCommands: [BuildPlan.PlannedCommand] = []
         var parser: ToolParserKind
         let limitFlags = Self.limitFlags(plan.limits)

@@ -33,21 +33,16 @@ public struct NixMethod: BuildMethodPlanner {
             commands.append(.init(source: "print the output path", argv: ["/bin/readlink", "-f", "result"]))
             details.append("the flake attribute `\(ref)`")
         } else {
-            let path: String
+            let input: ToolInput
             if let given = manifest.methodOptions["expression"]?.stringValue {
-                if given.contains("\n") || !given.hasSuffix(".nix") {
-                    path = Self.generatedExpression
-                    files.append(.init(path: path, contents: given.hasSuffix("\n") ? given : given + "\n"))
-                    details.append("the manifest's inline expression, written to \(path)")
-                } else {
-                    path = given
-                    details.append("the expression file `\(given)` from the context")
-                }
+                input = .given(given, inline: !given.hasSuffix(".nix"), generatedPath: Self.generatedExpression, what: "expression")
             } else {
-                path = Self.generatedExpression
-                files.append(.init(path: path, contents: NixExpressionGenerator.generate(manifest)))
-                details.append("a builtins-only derivation generated from the manifest: its commands run in /bin/sh and write $out")
+                input = .generated(NixExpressionGenerator.generate(manifest), path: Self.generatedExpression,
+                                   detail: "a builtins-only derivation generated from the manifest: its commands run in /bin/sh and write $out")
             }
+            let path = input.path
+            files += input.file.map { [$0] } ?? []
+            details.append(input.detail)
             var argv = [nixBuild, "--log-format", "internal-json", "-v", "-o", "result", path]
             if let attribute { argv += ["-A", attribute] }
             commands.append(.init(source: "nix-build \(path)", argv: argv))

@@ -19,24 +19,19 @@ public struct PackerMethod: BuildMethodPlanner {
             plan.blockers.append(MethodUnavailable(tool: "packer", reason: "packer is not installed",
                                                    install: "apt-get install packer"))
         }
-        var files: [BuildPlan.GeneratedFile] = []
-        var details: [String] = []
-        let templatePath: String
+        let input: ToolInput
         if let given = manifest.methodOptions["template"]?.stringValue {
-            if given.contains("\n") || given.contains("{") {
-                templatePath = Self.generatedTemplate
-                files.append(.init(path: templatePath, contents: given.hasSuffix("\n") ? given : given + "\n"))
-                details.append("the manifest's inline template, written to \(templatePath)")
-            } else {
-                templatePath = given
-                details.append("the template `\(given)` from the context")
-            }
+            // HCL has braces; a path has none.
+            input = .given(given, inline: given.contains("{"), generatedPath: Self.generatedTemplate, what: "template")
         } else {
-            templatePath = Self.generatedTemplate
             let builders = manifest.methodOptions["builders"]?.stringListValue ?? ["null"]
-            files.append(.init(path: templatePath, contents: PackerTemplateGenerator.generate(manifest, builders: builders, limits: plan.limits)))
-            details.append("an HCL2 template generated from the manifest: sources \(builders.joined(separator: ", ")), commands as a shell-local provisioner, manifest and checksum post-processors")
+            input = .generated(PackerTemplateGenerator.generate(manifest, builders: builders, limits: plan.limits),
+                               path: Self.generatedTemplate,
+                               detail: "an HCL2 template generated from the manifest: sources \(builders.joined(separator: ", ")), commands as a shell-local provisioner, a manifest post-processor")
         }
+        let templatePath = input.path
+        let files = input.file.map { [$0] } ?? []
+        var details = [input.detail]
         var argv = [packer, "build", "-machine-readable", "-color=false", "-force"]
         if let onError = manifest.methodOptions["on_error"]?.stringValue { argv.append("-on-error=\(onError)") }
         if case .map(let vars)? = manifest.methodOptions["variables"] {
