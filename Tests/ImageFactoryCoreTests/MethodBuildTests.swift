@@ -409,6 +409,7 @@ import Testing
         let fingerprint = try #require(build.fingerprint)
         #expect(fingerprint.count == 32, "a store path hash: \(fingerprint)")
         let artifacts = try service.artifacts(of: build)
+        #expect(Set(artifacts.map(\.name)) == ["result", NixMethod.closureArchive], "the store path nix named is `result`, stored once")
         let result = try #require(artifacts.first { $0.name == "result" })
         #expect(try String(contentsOf: home.directory.root.appendingPathComponent(result.storedPath), encoding: .utf8) == "reproducible \(salt)\n")
         #expect(artifacts.contains { $0.name == NixMethod.closureArchive && $0.size > 0 })

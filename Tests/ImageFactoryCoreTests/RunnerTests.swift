@@ -223,4 +223,20 @@ import Testing
         #expect(abs(median - own) <= 15, "median cpu \(median) of \(busy) vs own \(own)")
         if own >= 90 { #expect(abs(median - 100) <= 15) }
     }
+
+    @Test func contextHoldingTheDataDirectoryIsCopiedWithoutIt() async throws {
+        let home = try TemporaryHome()
+        let service = try home.service()
+        _ = try home.write("input.txt", "from the context\n")
+        // `context: .` run from the directory above the data directory.
+        let build = try await runShellBuild(service, """
+            name: ctx
+            context: \(home.url.path)
+            commands: ["cat input.txt", "test ! -e data"]
+            """)
+        #expect(build.status == .succeeded, "\(build.failureReason ?? "")")
+        let lines = try allLogText(service, build).map(\.text)
+        #expect(lines.contains("context: skipped data: it holds the Image Factory data directory"))
+        #expect(lines.contains("from the context"))
+    }
 }

@@ -18,6 +18,10 @@ public enum ArtifactCollector {
         var artifacts: [Artifact] = []
         var missing: [String] = []
         var usedNames = Set<String>()
+        // What each artifact really is, so a path reached twice (nix's `result` link and the store path the tool
+        // named) is stored once.
+        var stored = Set<String>()
+        func firstTime(_ url: URL) -> Bool { stored.insert(url.resolvingSymlinksInPath().path).inserted }
         let workspacePrefix = workspace.standardizedFileURL.path + "/"
         var all = patterns.map { ($0, true) }
         for extra in optional where !patterns.contains(extra) && !all.contains(where: { $0.0 == extra }) {
@@ -31,6 +35,7 @@ public enum ArtifactCollector {
                     log("not produced: \(pattern)")
                     continue
                 }
+                guard firstTime(source) else { continue }
                 var name = source.lastPathComponent
                 if usedNames.contains(name) { name = "\(artifacts.count)-\(name)" }
                 usedNames.insert(name)
@@ -48,7 +53,8 @@ public enum ArtifactCollector {
                 if required { missing.append(pattern) } else { log("not produced: \(pattern)") }
                 continue
             }
-            for relative in matches where !artifacts.contains(where: { $0.sourcePath == relative }) {
+            for relative in matches where !artifacts.contains(where: { $0.sourcePath == relative })
+                && firstTime(workspace.appendingPathComponent(relative)) {
                 var name = (relative as NSString).lastPathComponent
                 if usedNames.contains(name) { name = relative.replacingOccurrences(of: "/", with: "_") }
                 usedNames.insert(name)

@@ -393,7 +393,15 @@ public final class BuildRunner: @unchecked Sendable {
                 return .failed(reason: "context directory `\(context)` does not exist or is not a directory", exitCode: nil)
             }
             var copied = 0
+            let dataRoot = store.directory.root.standardizedFileURL.path
             for item in try fm.contentsOfDirectory(atPath: source.path) {
+                // A context that holds the data directory (`context: .` run from above it) must not copy the
+                // workspaces into themselves.
+                let entry = source.appendingPathComponent(item).standardizedFileURL.path
+                if dataRoot == entry || dataRoot.hasPrefix(entry + "/") {
+                    log.system("context: skipped \(item): it holds the Image Factory data directory", level: .warn)
+                    continue
+                }
                 let target = workspace.appendingPathComponent(item)
                 if fm.fileExists(atPath: target.path) { try fm.removeItem(at: target) }
                 try fm.copyItem(at: source.appendingPathComponent(item), to: target)
