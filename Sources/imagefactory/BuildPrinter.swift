@@ -89,12 +89,8 @@ struct BuildPrinter {
     }
 
     static func printToolSteps(_ tools: [ToolStep], style: Style) {
-        var lastGroup: String?? = .none
-        for t in tools {
-            if tools.contains(where: { $0.groupName != nil }), lastGroup != .some(t.groupName) {
-                print("       \(style.bold(t.groupName ?? "(no platform)"))")
-                lastGroup = .some(t.groupName)
-            }
+        for (i, t) in tools.enumerated() {
+            if let heading = ToolStep.groupHeading(before: i, in: tools) { print("       \(style.bold(heading))") }
             let mark: String = switch t.status {
             case .succeeded: style.green("✓")
             case .cached: style.dim("↻")

@@ -22,6 +22,16 @@ public enum ArtifactCollector {
         // named) is stored once.
         var stored = Set<String>()
         func firstTime(_ url: URL) -> Bool { stored.insert(url.resolvingSymlinksInPath().path).inserted }
+        /// Stores a file, or a directory as one tar archive, under `name`.
+        func keep(_ source: URL, relative: String, name: String) throws {
+            var isDir: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: source.path, isDirectory: &isDir)
+            let artifact = isDir.boolValue
+                ? try storeDirectory(source, relative: relative, name: name + ".tar", build: build, destination: destination, store: store)
+                : try storeFile(source, relative: relative, name: name, build: build, destination: destination, store: store)
+            log("artifact \(artifact.name): \(ByteCount(bytes: artifact.size)) \(artifact.type) sha256 \(artifact.sha256)")
+            artifacts.append(artifact)
+        }
         let workspacePrefix = workspace.standardizedFileURL.path + "/"
         var all = patterns.map { ($0, true) }
         for extra in optional where !patterns.contains(extra) && !all.contains(where: { $0.0 == extra }) {
@@ -39,13 +49,7 @@ public enum ArtifactCollector {
                 var name = source.lastPathComponent
                 if usedNames.contains(name) { name = "\(artifacts.count)-\(name)" }
                 usedNames.insert(name)
-                var isDir: ObjCBool = false
-                _ = FileManager.default.fileExists(atPath: source.path, isDirectory: &isDir)
-                let artifact = isDir.boolValue
-                    ? try storeDirectory(source, relative: pattern, name: name + ".tar", build: build, destination: destination, store: store)
-                    : try storeFile(source, relative: pattern, name: name, build: build, destination: destination, store: store)
-                log("artifact \(artifact.name): \(ByteCount(bytes: artifact.size)) \(artifact.type) sha256 \(artifact.sha256)")
-                artifacts.append(artifact)
+                try keep(source, relative: pattern, name: name)
                 continue
             }
             let matches = try GlobMatcher.expand(pattern, in: workspace)
@@ -58,19 +62,7 @@ public enum ArtifactCollector {
                 var name = (relative as NSString).lastPathComponent
                 if usedNames.contains(name) { name = relative.replacingOccurrences(of: "/", with: "_") }
                 usedNames.insert(name)
-                let source = workspace.appendingPathComponent(relative)
-                var isDir: ObjCBool = false
-                _ = FileManager.default.fileExists(atPath: source.path, isDirectory: &isDir)
-                let artifact: Artifact
-                if isDir.boolValue {
-                    artifact = try storeDirectory(source, relative: relative, name: name + ".tar", build: build,
-                                                  destination: destination, store: store)
-                } else {
-                    artifact = try storeFile(source, relative: relative, name: name, build: build,
-                                             destination: destination, store: store)
-                }
-                log("artifact \(artifact.name): \(ByteCount(bytes: artifact.size)) \(artifact.type) sha256 \(artifact.sha256)")
-                artifacts.append(artifact)
+                try keep(workspace.appendingPathComponent(relative), relative: relative, name: name)
             }
         }
         return Collected(artifacts: artifacts, missing: missing)

@@ -16,7 +16,7 @@ public struct ContainerMethod: BuildMethodPlanner {
     }
 
     public func plan(_ manifest: Manifest, project: Project, warnings: [ManifestDiagnostic]) throws -> BuildPlan {
-        var plan = ShellMethod.basePlan(manifest, project: project, warnings: warnings, method: method)
+        var plan = BuildPlan.common(manifest, project: project, warnings: warnings, method: method)
         let tags = Self.imageReferences(manifest)
         let platforms = manifest.methodOptions["platforms"]?.stringListValue ?? []
         let base = manifest.base ?? "scratch"
@@ -99,7 +99,7 @@ public struct ContainerMethod: BuildMethodPlanner {
                         tool: "docker buildx", reason: "several platforms need `docker buildx`, which is not installed with \(docker)",
                         install: "install the docker-buildx plugin, or set the project's container engine to podman (qemu-user-static)"))
                 } else if let platform = platforms.first { argv += ["--platform", platform] }
-                argv += limitFlags.docker
+                argv += limitFlags.flags
             }
             if environment.dockerWithoutBridge {
                 argv.append("--network=none")
@@ -124,7 +124,7 @@ public struct ContainerMethod: BuildMethodPlanner {
                 loadDetails.append("load the base image archive \(archive.path) and tag it \(archive.imageName)")
             }
             var argv = p + ["build", "--pull=missing"]
-            argv += limitFlags.podman
+            argv += limitFlags.flags
             if platforms.count > 1 || method == .buildx {
                 // A manifest list left by an earlier build would gain this build's images; start afresh.
                 buildCommands.append(.init(
@@ -152,11 +152,7 @@ public struct ContainerMethod: BuildMethodPlanner {
             buildDetails.append("cannot run here: \(plan.blockers.map(\.description).joined(separator: "; "))")
         }
         if manifest.methodOptions["push"]?.boolValue == true, method != .kaniko {
-            let engine: [String]? = switch engineResult {
-            case .success(.docker(let d, _, _)): [d]
-            case .success(.podman(let p, let f)): [p] + f
-            case .failure: nil
-            }
+            let engine = try? engineResult.get().command
             for tag in tags {
                 if let engine { exportCommands.append(.init(source: "push \(tag)", argv: engine + ["push", tag])) }
             }
@@ -164,11 +160,7 @@ public struct ContainerMethod: BuildMethodPlanner {
 
         // `load: FILE`: an image archive loaded before the build, for a Containerfile that names the image inside.
         if let load = manifest.methodOptions["load"]?.stringValue, method != .kaniko {
-            let engine: [String]? = switch engineResult {
-            case .success(.docker(let d, _, _)): [d]
-            case .success(.podman(let p, let f)): [p] + f
-            case .failure: nil
-            }
+            let engine = try? engineResult.get().command
             if let engine {
                 loadCommands.append(.init(source: "load \(load)", argv: engine + ["load", "-i", load]))
                 loadDetails.append("load the image archive \(load) into the engine's store")
@@ -240,25 +232,25 @@ public struct ContainerMethod: BuildMethodPlanner {
         return .init(source: "load \(archive.path)", argv: ["/bin/sh", "-c", script, "load-base", archive.path, archive.imageName])
     }
 
+    /// The same flags for podman and docker build.
     struct LimitFlags {
-        var podman: [String]
-        var docker: [String]
+        var flags: [String]
         var note: String
     }
 
     /// Limits passed to the engine, so they reach the build's containers and not only the client process.
     static func limitFlags(_ limits: LimitRequest) -> LimitFlags {
-        var podman: [String] = []
+        var flags: [String] = []
         var notes: [String] = []
         if let memory = limits.memoryBytes {
-            podman += ["--memory", "\(memory)b"]
+            flags += ["--memory", "\(memory)b"]
             notes.append("memory \(ByteCount(bytes: memory))")
         }
         if let cpus = limits.cpus {
-            podman += ["--cpu-period", "100000", "--cpu-quota", String(Int((cpus * 100_000).rounded()))]
+            flags += ["--cpu-period", "100000", "--cpu-quota", String(Int((cpus * 100_000).rounded()))]
             notes.append("\(String(format: "%g", cpus)) CPU")
         }
-        return LimitFlags(podman: podman, docker: podman,
+        return LimitFlags(flags: flags,
                           note: notes.isEmpty ? "" : "the engine limits each RUN container: " + notes.joined(separator: ", "))
     }
 }

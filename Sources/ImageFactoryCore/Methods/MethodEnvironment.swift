@@ -131,6 +131,14 @@ public enum ContainerEngine: Sendable, Hashable {
     /// `buildKit`: `docker build` uses BuildKit (buildx, or a CLI below 23 with DOCKER_BUILDKIT=1).
     case docker(path: String, buildx: Bool, buildKit: Bool)
 
+    /// The engine's command with its global flags, ahead of `build`, `load`, `push`.
+    public var command: [String] {
+        switch self {
+        case .podman(let path, let flags): [path] + flags
+        case .docker(let path, _, _): [path]
+        }
+    }
+
     public var name: String {
         switch self {
         case .podman: "podman"

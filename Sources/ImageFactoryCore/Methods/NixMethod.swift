@@ -13,7 +13,7 @@ public struct NixMethod: BuildMethodPlanner {
     public init(environment: MethodEnvironment) { self.environment = environment }
 
     public func plan(_ manifest: Manifest, project: Project, warnings: [ManifestDiagnostic]) throws -> BuildPlan {
-        var plan = ShellMethod.basePlan(manifest, project: project, warnings: warnings, method: .nix)
+        var plan = BuildPlan.common(manifest, project: project, warnings: warnings, method: .nix)
         if environment.nixBuild == nil || environment.nixStore == nil {
             plan.blockers.append(MethodUnavailable(tool: "nix-build", reason: "nix is not installed (nix-build, nix-store)",
                                                    install: "apt-get install nix-bin, then configure /etc/nix/nix.conf (see the README)"))

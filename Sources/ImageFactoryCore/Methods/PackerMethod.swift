@@ -13,7 +13,7 @@ public struct PackerMethod: BuildMethodPlanner {
     public init(environment: MethodEnvironment) { self.environment = environment }
 
     public func plan(_ manifest: Manifest, project: Project, warnings: [ManifestDiagnostic]) throws -> BuildPlan {
-        var plan = ShellMethod.basePlan(manifest, project: project, warnings: warnings, method: .packer)
+        var plan = BuildPlan.common(manifest, project: project, warnings: warnings, method: .packer)
         let packer = environment.packer ?? "packer"
         if environment.packer == nil {
             plan.blockers.append(MethodUnavailable(tool: "packer", reason: "packer is not installed",

@@ -41,3 +41,13 @@ public struct ToolStep: Codable, Sendable, Hashable, FetchableRecord, Persistabl
         return Int(min(100, max(0, done * 100 / expected)))
     }
 }
+
+extension ToolStep {
+    /// The group heading to show before `steps[index]`: where its group (platform, packer build) begins, and only
+    /// when some step has a group.
+    public static func groupHeading(before index: Int, in steps: [ToolStep]) -> String? {
+        guard steps.contains(where: { $0.groupName != nil }) else { return nil }
+        guard index == 0 || steps[index - 1].groupName != steps[index].groupName else { return nil }
+        return steps[index].groupName ?? "(no platform)"
+    }
+}

@@ -20,7 +20,6 @@ public final class BuildRunner: @unchecked Sendable {
     private var toolStepCount = 0
     private var fingerprint: String?
     private var reportedArtifacts: [String] = []
-    private var toolErrorReasons = Set<String>()
     private let capabilities: LimitCapabilities
 
     public init(store: FactoryStore, build: BuildID, options: RunnerOptions = RunnerOptions()) {
@@ -76,6 +75,8 @@ public final class BuildRunner: @unchecked Sendable {
 
         let monitors = startMonitors(log: log, plan: plan)
         var failure: String?
+        // The reason is the tool's own error: no log line needs adding to it.
+        var failureIsToolsOwn = false
         var stepStatuses: [Int: StepStatus] = [:]
         var artifacts: [Artifact] = []
         var steps = try store.steps(of: buildID)
@@ -102,8 +103,9 @@ public final class BuildRunner: @unchecked Sendable {
             switch result {
             case .succeeded:
                 stepStatuses[index] = .succeeded
-            case .failed(let reason, let exitCode):
+            case .failed(let reason, let exitCode, let toolsOwn):
                 steps[index].exitCode = exitCode
+                failureIsToolsOwn = toolsOwn
                 if let stop {
                     stepStatuses[index] = .cancelled
                     failure = stop == .timedOut ? timeoutReason(plan) : "cancelled"
@@ -131,7 +133,7 @@ public final class BuildRunner: @unchecked Sendable {
         case (nil, .some): finalStatus = .failed
         case (nil, nil): finalStatus = .succeeded
         }
-        if let reason = failure, finalStatus == .failed, stop == nil, !toolReported(reason),
+        if let reason = failure, finalStatus == .failed, stop == nil, !failureIsToolsOwn,
            let excerpt = try? lastErrorLine(commit: commit) {
             failure = excerpt.isEmpty || reason.contains(excerpt) ? reason : "\(reason)\n\(excerpt)"
         }
@@ -162,11 +164,6 @@ public final class BuildRunner: @unchecked Sendable {
                               message: "build \(finished.number) \(finished.name) \(finalStatus.rawValue)", createdAt: Date()).insert(db)
         }
         return try store.build(id: buildID) ?? finished
-    }
-
-    /// The reason is already the tool's own error: no log line needs adding to it.
-    private func toolReported(_ reason: String) -> Bool {
-        stateLock.withLock { toolErrorReasons.contains(reason) }
     }
 
     private func timeoutReason(_ plan: BuildPlan) -> String {
@@ -303,7 +300,7 @@ public final class BuildRunner: @unchecked Sendable {
 
     // MARK: Steps
 
-    enum StepResult { case succeeded, failed(reason: String, exitCode: Int?) }
+    enum StepResult { case succeeded, failed(reason: String, exitCode: Int?, toolsOwn: Bool = false) }
 
     private func runStep(_ step: BuildPlan.PlannedStep, plan: BuildPlan, project: Project, build: Build, workspace: URL,
                          log: BuildLog, limitPlan: LimitPlan, stepIndex: Int, artifacts: inout [Artifact]) async throws -> StepResult {
@@ -353,14 +350,15 @@ public final class BuildRunner: @unchecked Sendable {
                     tracker.finish(succeeded: outcome.succeeded, cancelled: stop != nil, seq: Int64(log.lineCount))
                 }
                 if !outcome.succeeded {
-                    var reason = "command \(i + 1) of \(total) failed with \(outcome.summary): `\(command.source)`"
                     if let cg = stateLock.withLock({ cgroup }), cg.oomKilled(), let mem = plan.limits.memoryBytes {
-                        reason = "command \(i + 1) of \(total) was killed: out of memory (limit \(ByteCount(bytes: mem))): `\(command.source)`"
-                    } else if let toolError = tracker?.lastError {
-                        reason = toolError
-                        stateLock.withLock { _ = toolErrorReasons.insert(toolError) }
+                        return .failed(reason: "command \(i + 1) of \(total) was killed: out of memory (limit \(ByteCount(bytes: mem))): `\(command.source)`",
+                                       exitCode: outcome.exitCode)
                     }
-                    return .failed(reason: reason, exitCode: outcome.exitCode)
+                    if let toolError = tracker?.lastError {
+                        return .failed(reason: toolError, exitCode: outcome.exitCode, toolsOwn: true)
+                    }
+                    return .failed(reason: "command \(i + 1) of \(total) failed with \(outcome.summary): `\(command.source)`",
+                                   exitCode: outcome.exitCode)
                 }
                 if stop != nil { return .failed(reason: "stopped", exitCode: nil) }
             }

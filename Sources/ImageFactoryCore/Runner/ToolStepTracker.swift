@@ -102,24 +102,24 @@ final class ToolStepTracker: @unchecked Sendable {
             current = steps.count - 1
             dirty.insert(steps.count - 1)
         case .cached(let key):
-            guard let i = index(key) else { return }
+            guard let i = byKey[key] else { return }
             steps[i].status = .cached
             steps[i].finishedAt = steps[i].finishedAt ?? Date()
             dirty.insert(i)
         case .progress(let key, let done, let expected):
             // Tool-wide progress (nix's "builds" done of expected) belongs to the step running now.
-            guard let i = index(key) ?? current else { return }
+            guard let i = byKey[key] ?? current else { return }
             steps[i].done = done
             steps[i].expected = expected
             dirty.insert(i)
         case .finished(let key):
-            guard let i = index(key) else { return }
+            guard let i = byKey[key] else { return }
             if steps[i].status == .running { steps[i].status = .succeeded }
             steps[i].finishedAt = steps[i].finishedAt ?? Date()
             if current == i { current = steps.lastIndex { $0.status == .running } }
             dirty.insert(i)
         case .failed(let key, let message):
-            guard let i = index(key) else { return }
+            guard let i = byKey[key] else { return }
             steps[i].status = .failed
             steps[i].finishedAt = steps[i].finishedAt ?? Date()
             if let message { steps[i].error = message }
@@ -137,8 +137,6 @@ final class ToolStepTracker: @unchecked Sendable {
             fingerprints.append(value)
         }
     }
-
-    private func index(_ key: String) -> Int? { byKey[key] }
 
     private func keepExcerpt(_ i: Int) {
         guard let ring = recent[i] else { return }

@@ -54,7 +54,8 @@ extension FactoryService {
             user: "\(user.login) (uid \(user.uid.map(String.init) ?? "?"))", tools: tools,
             limits: store.limitCapabilities().report(),
             host: "\(host.cores) cores, \(ByteCount(bytes: host.memTotalBytes)) memory (\(ByteCount(bytes: host.memAvailableBytes)) available)",
-            methods: methodReadiness())
+            methods: methodReadiness(known: Dictionary(tools.compactMap { t in t.path.flatMap { p in t.version.map { (p, $0) } } },
+                                                       uniquingKeysWith: { first, _ in first })))
     }
 
     static func installHint(_ tool: String) -> String? {

@@ -15,20 +15,18 @@ public struct MethodReadiness: Sendable, Hashable {
 
 extension FactoryService {
     /// Probes each method's tool for real: versions, a running engine, a trivial nix build.
-    public func methodReadiness(environment env: MethodEnvironment = .detect()) -> [MethodReadiness] {
+    /// `known` holds versions already read (doctor's tool table), by the tool's path, so no tool is asked twice.
+    public func methodReadiness(environment env: MethodEnvironment = .detect(), known: [String: String] = [:]) -> [MethodReadiness] {
         let caps = store.limitCapabilities()
-        let cgroupLimits: String = {
-            var parts: [String] = []
-            if case .cgroupV1 = caps.memory { parts.append("memory (cgroup)") } else if case .cgroupV2 = caps.memory { parts.append("memory (cgroup)") }
-            if case .cgroupV1 = caps.cpu { parts.append("cpu (cgroup)") } else if case .cgroupV2 = caps.cpu { parts.append("cpu (cgroup)") }
-            return parts.isEmpty ? "rlimit only" : parts.joined(separator: ", ")
-        }()
+        let limited = [LimitCapabilities.Resource.memory, .cpu].filter { caps.cgroupParent(for: $0) != nil }
+        let cgroupLimits = limited.isEmpty ? "rlimit only" : limited.map { "\($0.rawValue) (cgroup)" }.joined(separator: ", ")
         func version(_ argv: [String]) -> String? {
+            if let seen = known[argv[0]] { return seen }
             guard let out = ProbeCommand.run(argv, timeout: 5)?.output else { return nil }
             return out.split(separator: "\n").first.map { String($0).trimmingCharacters(in: .whitespaces) }
         }
         var rows: [MethodReadiness] = []
-        rows.append(.init(method: .shell, tool: version(["/bin/sh", "-c", "echo /bin/sh"]), usable: true, usableNote: "yes",
+        rows.append(.init(method: .shell, tool: "/bin/sh", usable: true, usableNote: "yes",
                           limits: cgroupLimits, install: ""))
 
         let podmanVersion = env.podman.flatMap { version([$0, "--version"]) }

@@ -140,18 +140,28 @@ public final class FactoryService: Sendable {
     // MARK: Manifests
 
     public func validate(text: String, file: String?, in project: Project) throws -> ManifestCheck {
+        try checkAndPlan(text: text, file: file, in: project).check
+    }
+
+    /// The manifest checked, and planned when it is valid (once: planning probes the machine's tools). A method
+    /// this machine cannot run adds a warning at `method` that says what to install.
+    private func checkAndPlan(text: String, file: String?, in project: Project) throws
+        -> (check: ManifestCheck, plan: Result<BuildPlan, any Error>?) {
         try authorize(.viewProject, in: project)
         var check = ManifestLoader.check(text: text, file: file, context: project.validationContext)
-        // A valid manifest whose method cannot run on this machine: say so, and what to install.
-        if check.isValid, let manifest = check.manifest, let planner = BuildMethodCatalog.planner(for: manifest.method),
-           let plan = try? planner.plan(resolvingContext(manifest, file: file), project: project, warnings: []) {
-            for blocker in plan.blockers {
-                check.diagnostics.append(ManifestDiagnostic(
-                    severity: .warning, message: "method `\(manifest.method.rawValue)` cannot run on this machine: \(blocker.description)",
-                    field: "method", file: file))
-            }
+        guard check.isValid, let manifest = check.manifest, let planner = BuildMethodCatalog.planner(for: manifest.method) else {
+            return (check, nil)
         }
-        return check
+        let planned = Result { try planner.plan(resolvingContext(manifest, file: file), project: project, warnings: check.warnings) }
+        guard case .success(var plan) = planned else { return (check, planned) }
+        for blocker in plan.blockers {
+            let warning = ManifestDiagnostic(
+                severity: .warning, message: "method `\(manifest.method.rawValue)` cannot run on this machine: \(blocker.description)",
+                field: "method", file: file)
+            check.diagnostics.append(warning)
+            plan.warnings.append(warning)
+        }
+        return (check, .success(plan))
     }
 
     public struct DryRun: Sendable {
@@ -163,12 +173,12 @@ public final class FactoryService: Sendable {
     }
 
     public func dryRun(text: String, file: String?, in project: Project) throws -> DryRun {
-        let check = try validate(text: text, file: file, in: project)
+        let (check, planned) = try checkAndPlan(text: text, file: file, in: project)
         guard check.isValid, let manifest = check.manifest else { return DryRun(check: check) }
-        guard let planner = BuildMethodCatalog.planner(for: manifest.method) else {
+        guard let planned else {
             return DryRun(check: check, blocker: BuildMethodCatalog.unsupportedReason(manifest.method))
         }
-        let plan = try planner.plan(resolvingContext(manifest, file: file), project: project, warnings: check.warnings)
+        let plan = try planned.get()
         return DryRun(check: check, plan: plan, limits: LimitPlan.preview(request: plan.limits, capabilities: store.limitCapabilities()),
                       blocker: plan.blockers.isEmpty ? nil : "method `\(manifest.method.rawValue)` cannot run on this machine: "
                           + plan.blockers.map(\.description).joined(separator: "; "))

@@ -21,11 +21,7 @@ public enum ProcessTree {
     }
 
     static func parent(of pid: Int32) -> Int32? {
-        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat"),
-              let text = String(data: data, encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return nil }
-        // After "pid (comm) ": state, then ppid.
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        return fields.count > 1 ? Int32(fields[1]) : nil
+        guard let fields = ProcessLiveness.statFields(pid), fields.count > 1 else { return nil }
+        return Int32(fields[1])
     }
 }

@@ -165,11 +165,9 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
             lines.append((text, step.idx == selectedStep ? t.selection : t.text, step.idx,
                           (g.step(step.status, frame: ctx.frame), t.style(for: step.status))))
             let tools = data.toolSteps.filter { $0.stepIdx == step.idx }
-            var lastGroup: String?? = .none
-            for tool in tools {
-                if tools.contains(where: { $0.groupName != nil }), lastGroup != .some(tool.groupName) {
-                    lines.append(("     \(tool.groupName ?? "(no platform)")", t.text.with(bold: true), nil, nil))
-                    lastGroup = .some(tool.groupName)
+            for (i, tool) in tools.enumerated() {
+                if let heading = ToolStep.groupHeading(before: i, in: tools) {
+                    lines.append(("     \(heading)", t.text.with(bold: true), nil, nil))
                 }
                 let (glyph, style): (String, TextStyle) = switch tool.status {
                 case .succeeded: (g.step(.succeeded, frame: ctx.frame), t.style(for: StepStatus.succeeded))
