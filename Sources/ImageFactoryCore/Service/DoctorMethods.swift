@@ -19,11 +19,15 @@ extension FactoryService {
     public func methodReadiness(environment env: MethodEnvironment = .detect(), known: [String: String] = [:]) -> [MethodReadiness] {
         let caps = store.limitCapabilities()
         let limited = [LimitCapabilities.Resource.memory, .cpu].filter { caps.cgroupParent(for: $0) != nil }
-        let cgroupLimits = limited.isEmpty ? "rlimit only" : limited.map { "\($0.rawValue) (cgroup)" }.joined(separator: ", ")
+        let cgroupLimits = limited.isEmpty ? "rlimit only" : limited.map(\.rawValue).joined(separator: ", ") + " (cgroup)"
         func version(_ argv: [String]) -> String? {
             if let seen = known[argv[0]] { return seen }
             guard let out = ProbeCommand.run(argv, timeout: 5)?.output else { return nil }
             return out.split(separator: "\n").first.map { String($0).trimmingCharacters(in: .whitespaces) }
+        }
+        /// A version short enough for an 80-column table: `Docker version 20.10.24+dfsg1, build 297e128` loses its build.
+        func short(_ version: String?) -> String? {
+            version.map { $0.split(separator: ",").first.map(String.init) ?? $0 }
         }
         var rows: [MethodReadiness] = []
         rows.append(.init(method: .shell, tool: "/bin/sh", usable: true, usableNote: "yes",
@@ -42,7 +46,7 @@ extension FactoryService {
             return (nil, false, "no container engine", "apt-get install podman runc (or docker.io and a running dockerd)")
         }()
         rows.append(.init(method: .docker, tool: engine.0, usable: engine.1, usableNote: engine.2,
-                          limits: engine.1 ? "memory, cpu per RUN container (--memory, --cpu-quota)" : "-", install: engine.3))
+                          limits: engine.1 ? "memory, cpu per RUN container" : "-", install: engine.3))
 
         let binfmt = access("/proc/sys/fs/binfmt_misc/qemu-aarch64", F_OK) == 0
         let buildxUsable = env.dockerEngine && env.dockerBuildx || podmanWorks
@@ -58,9 +62,9 @@ extension FactoryService {
                           limits: env.kaniko != nil ? cgroupLimits : "-", install: env.kaniko == nil ? ContainerMethod.kanikoMissing.install : ""))
 
         let packerVersion = env.packer.flatMap { version([$0, "version"]) }
-        rows.append(.init(method: .packer, tool: packerVersion.map { "packer \($0)" }, usable: packerVersion != nil,
-                          usableNote: packerVersion != nil ? "null, file and shell-local work anywhere; qemu needs accelerator = \"tcg\" without KVM" : "not installed",
-                          limits: packerVersion != nil ? "\(cgroupLimits); a qemu VM's size from the template's memory and cpus" : "-",
+        rows.append(.init(method: .packer, tool: packerVersion, usable: packerVersion != nil,
+                          usableNote: packerVersion != nil ? "null, file and shell-local work anywhere; qemu needs accelerator = \"tcg\" without KVM, and a VM's size comes from the template's memory and cpus" : "not installed",
+                          limits: packerVersion != nil ? cgroupLimits : "-",
                           install: packerVersion == nil ? "apt-get install packer" : ""))
 
         let nixVersion = env.nixBuild.flatMap { version([$0, "--version"]) }
@@ -74,6 +78,6 @@ extension FactoryService {
                           limits: nixWorks ? cgroupLimits : "-",
                           install: nixVersion == nil ? "apt-get install nix-bin, then /etc/nix/nix.conf (see the README)"
                               : nixWorks ? "" : "see /etc/nix/nix.conf: without a nixbld group set `build-users-group =`, and `sandbox = false`"))
-        return rows
+        return rows.map { var row = $0; row.tool = short(row.tool); return row }
     }
 }
