@@ -155,7 +155,7 @@ print("   baseline, one read of /proc/self/stat: \(ms(median(statCosts)))   rati
 print("")
 print("5. Full-screen interface (in-memory terminal 120x40 for frames; the real binary in tmux for CPU and memory)")
 func makeApp(_ service: FactoryService) -> TUIApp {
-    TUIApp(service: service, terminal: MemoryTerminal(width: 120, height: 40), theme: ThemeLoader.builtIn(named: "default"),
+    TUIApp(api: InProcessFactoryAPI(service: service), terminal: MemoryTerminal(width: 120, height: 40), theme: ThemeLoader.builtIn(named: "default"),
            glyphs: .unicode, registry: ActionRegistry(keymap: KeymapLoader.builtIn(named: "default")!))
 }
 
@@ -303,7 +303,7 @@ let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
             var out: [Double] = []
             var received = 0
             var expected = Int.max
-            for await item in client.events {
+            for await item in client.frames {
                 switch item {
                 case .lines(let m):
                     let arrived = wallNanos()
@@ -339,7 +339,7 @@ for _ in 0..<runs {
     try follower.subscribe(build: b.id!, fromSeq: 0)
     var received = 0
     var expected = Int.max
-    for await item in follower.events {
+    for await item in follower.frames {
         switch item {
         case .lines(let m): received += m.lines.count
         case .event(.build(let row)) where row.build.status.isFinished: expected = Int(row.build.logLines)

@@ -56,7 +56,7 @@ private func installExitHooks() {
 }
 
 /// The real terminal, through ncurses (wide-character API). One per process.
-public final class NCursesTerminal: TerminalBackend {
+public final class NCursesTerminal: TerminalBackend, WakeableInput {
     public let capabilities: TerminalCapabilities
     private let window: UnsafeMutablePointer<WINDOW>
     private let screen: OpaquePointer
@@ -279,6 +279,21 @@ public final class NCursesTerminal: TerminalBackend {
             if let key = decoded.key { return key }
             if let deadline, DispatchTime.now().uptimeNanoseconds / 1_000_000 >= deadline { return nil }
         }
+    }
+
+    /// Waits for a key or for `wakeFD` to become readable (another thread has news for the loop), so an
+    /// idle application sleeps in poll(2) instead of waking for every frame tick.
+    public func readKey(timeoutMs: Int, wakeFD: Int32) -> Key? {
+        // What ncurses already holds (the rest of an escape sequence) comes first.
+        if let key = readKey(timeoutMs: 0) { return key }
+        guard open, !suspended else { return nil }
+        var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
+        guard poll(&fds, 2, Int32(clamping: timeoutMs)) > 0 else { return nil }
+        if fds[1].revents != 0 {
+            var sink = [UInt8](repeating: 0, count: 64)
+            while read(wakeFD, &sink, sink.count) > 0 {}
+        }
+        return fds[0].revents != 0 ? readKey(timeoutMs: 0) : nil
     }
 
     private func readInput(timeoutMs: Int) -> KeyDecoder.Input? {

@@ -19,6 +19,11 @@ public protocol TerminalBackend: AnyObject {
     func shutdown()
 }
 
+/// A terminal whose wait for input another thread can cut short through a file descriptor.
+public protocol WakeableInput {
+    func readKey(timeoutMs: Int, wakeFD: Int32) -> Key?
+}
+
 extension TerminalBackend {
     public func bell() { writeRaw([0x07]) }
 }

@@ -7,7 +7,7 @@ import ImageFactoryServer
 struct BuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build", abstract: "Write, check, start, watch and cancel builds.",
-        subcommands: [New.self, Validate.self, DryRun.self, Start.self, List.self, Show.self, Logs.self, Cancel.self, RunWorker.self])
+        subcommands: [New.self, Validate.self, DryRun.self, Start.self, List.self, Show.self, Logs.self, Cancel.self, Rerun.self, RunWorker.self])
 
     struct New: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -19,11 +19,12 @@ struct BuildCommand: AsyncParsableCommand {
         @Argument(help: "Where to write the manifest (default: TEMPLATE.yaml; `-` for standard output).") var file: String?
 
         func run() async throws {
-            try await withService { service in
-                let p = try service.project(project.project)
+            try await withClient { client in
+                let p = try client.project(project.project).project
+                let templates = try client.templates(in: p.id!)
                 let chosen: Template
                 if let template {
-                    chosen = try service.template(named: template, in: p)
+                    chosen = try findTemplate(named: template, project: project.project, client: client)
                 } else {
                     let wanted = try method.map { name -> BuildMethod in
                         guard let m = BuildMethod(rawValue: name) else {
@@ -31,8 +32,9 @@ struct BuildCommand: AsyncParsableCommand {
                         }
                         return m
                     } ?? p.defaultMethod
-                    guard let example = try service.templates(in: p).first(where: { $0.method == wanted && $0.scope == .example })
-                            ?? service.templates(in: p).first(where: { $0.method == wanted }) else {
+                    guard let example = templates.first(where: { $0.method == wanted && $0.scope == .example })
+                            ?? templates.first(where: { $0.method == wanted })
+                            ?? (try? findTemplate(named: "\(wanted.rawValue)-hello", project: Bootstrap.examplesProject, client: client)) else {
                         throw FactoryError.notFound("project `\(p.name)` has no template for method `\(wanted.rawValue)`; pass --template NAME")
                     }
                     chosen = example
@@ -66,9 +68,10 @@ struct BuildCommand: AsyncParsableCommand {
         @Flag(help: "Treat warnings as failure (exit status 1).") var strict = false
 
         func run() async throws {
-            try await withService { service in
+            try await withClient { client in
                 let text = try readManifestFile(file)
-                let check = try service.validate(text: text, file: file, in: try service.project(project.project))
+                let check = try client.dryRun(text: text, file: manifestPath(file), in: try client.project(project.project).project.id!,
+                                              workingDirectory: FileManager.default.currentDirectoryPath).check
                 DiagnosticPrinter.print(check.diagnostics, file: file)
                 if !check.isValid { throw ExitCode(2) }
                 if strict && !check.warnings.isEmpty { throw ExitCode(1) }
@@ -86,9 +89,10 @@ struct BuildCommand: AsyncParsableCommand {
         @Argument(help: "Manifest file.") var file: String
 
         func run() async throws {
-            try await withService { service in
+            try await withClient { client in
                 let text = try readManifestFile(file)
-                let dry = try service.dryRun(text: text, file: file, in: try service.project(project.project))
+                let dry = try client.dryRun(text: text, file: manifestPath(file), in: try client.project(project.project).project.id!,
+                                            workingDirectory: FileManager.default.currentDirectoryPath)
                 DiagnosticPrinter.print(dry.check.diagnostics, file: file)
                 guard dry.check.isValid else { throw ExitCode(2) }
                 if let plan = dry.plan, let limits = dry.limits { PlanPrinter.print(plan, limits: limits, style: .stdout) }
@@ -113,15 +117,12 @@ struct BuildCommand: AsyncParsableCommand {
         func run() async throws {
             var text = ""
             try await reportingErrors { text = try readManifestFile(file) }
-            if sharedSocket == nil {
-                // Warnings print here; errors come back from the server just the same.
-                try await withService { service in
-                    let check = try service.validate(text: text, file: file, in: try service.project(project.project))
-                    DiagnosticPrinter.print(check.warnings, file: file)
-                }
-            }
             try await withClient { client in
-                let path = file == "-" ? nil : URL(fileURLWithPath: file).standardizedFileURL.path
+                let path = manifestPath(file)
+                // Warnings print here; errors come back from the start just the same.
+                let check = try client.dryRun(text: text, file: path, in: try client.project(project.project).project.id!,
+                                              workingDirectory: FileManager.default.currentDirectoryPath).check
+                if check.isValid { DiagnosticPrinter.print(check.warnings, file: file) }
                 let detail = try client.startBuild(StartBuildRequest(
                     text: text, file: path, project: project.project, template: nil, priority: priority,
                     workingDirectory: FileManager.default.currentDirectoryPath))
@@ -184,16 +185,8 @@ struct BuildCommand: AsyncParsableCommand {
         @Option(help: "How many builds to list.") var limit: Int = 20
 
         func run() async throws {
-            if sharedSocket != nil {
-                return try await withClient { client in
-                    printTable(try client.builds(project: project.project, limit: limit).map { ($0.build, $0.project) })
-                }
-            }
-            try await withService { service in
-                let p = try project.project.map { try service.project($0) }
-                let builds = try service.builds(in: p, limit: limit)
-                let names = Dictionary(uniqueKeysWithValues: try service.projects().map { ($0.project.id!, $0.project.name) })
-                printTable(builds.map { ($0, names[$0.projectId] ?? "?") })
+            try await withClient { client in
+                printTable(try client.builds(projectNamed: project.project, limit: limit).map { ($0.build, $0.project) })
             }
         }
 
@@ -216,28 +209,9 @@ struct BuildCommand: AsyncParsableCommand {
         @Argument(help: "Build: 7, #7, PROJECT#7 or a /projects/ID/builds/7 link.") var build: String
 
         func run() async throws {
-            if sharedSocket != nil {
-                return try await withClient { client in
-                    let detail = try client.showBuild(build, defaultProject: project.project)
-                    let b = detail.row.build
-                    let style = Style.stdout
-                    print("build \(detail.row.reference) \(b.name)  \(style.status(b.status))  \(b.method.rawValue)  by \(detail.row.startedBy ?? "?")  \(Format.duration(b.duration))")
-                    if b.status == .queued, let why = b.queueReason { print("queued: \(why)") }
-                    if let reason = b.failureReason, b.status != .succeeded {
-                        print(style.red(reason))
-                        _ = BuildPrinter.printFailedToolStep(detail.toolSteps ?? [], style: style)
-                    }
-                    if let fingerprint = b.fingerprint { print("fingerprint: \(fingerprint)") }
-                    for (i, step) in detail.steps.enumerated() {
-                        print("  \(i + 1). \(style.step(step.status)) \(step.name)  \(step.status.rawValue)  \(step.duration.map { Format.duration($0) } ?? "")")
-                        BuildPrinter.printToolSteps((detail.toolSteps ?? []).filter { $0.stepIdx == step.idx }, style: style)
-                    }
-                    for a in detail.artifacts { print("📦 \(a.name)  \(ByteCount(bytes: a.size))  sha256 \(a.sha256.prefix(12))") }
-                }
-            }
-            try await withService { service in
-                let (b, p) = try service.resolve(try parseReference(build), defaultProject: project.project)
-                try BuildPrinter(service: service, style: .stdout).show(b, project: p)
+            try await withClient { client in
+                let detail = try client.build(try parseReference(build), defaultProject: project.project)
+                try BuildPrinter(api: client, style: .stdout).show(detail)
             }
         }
     }
@@ -261,31 +235,10 @@ struct BuildCommand: AsyncParsableCommand {
             if let step, step < 1 { throw ValidationError("--step counts from 1") }
         }
 
+        /// Committed lines page by page (filters and search run on the server), then the live subscription.
         func run() async throws {
-            if sharedSocket != nil { return try await runRemote() }
-            try await withService { service in
-                let (b, _) = try service.resolve(try parseReference(build), defaultProject: project.project)
-                let steps = try service.steps(of: b)
-                if let step, step > steps.count {
-                    throw FactoryError.invalidInput("build \(b.number) has \(steps.count) steps; --step \(step) does not exist")
-                }
-                let filter = LogFilter(minimum: level.flatMap(LogLevel.init(name:)), grep: grep, ignoreCase: ignoreCase,
-                                       step: step.map { UInt16($0 - 1) })
-                let printer = LogPrinter(style: .stdout, timestamps: timestamps, filter: filter)
-                let printed = try printer.printCommitted(service: service, build: b, from: 0, tail: tail)
-                fflush(nil)
-                guard follow else { return }
-                // New lines come from the server as the runner commits them.
-                try await withClient { client in
-                    _ = try await RemoteFollower(client: client, style: .stdout, printer: printer).follow(b.id!, from: printed)
-                }
-            }
-        }
-
-        /// Over a shared server's socket: committed lines page by page, then the subscription.
-        func runRemote() async throws {
             try await withClient { client in
-                let detail = try client.showBuild(build, defaultProject: project.project)
+                let detail = try client.build(try parseReference(build), defaultProject: project.project)
                 let b = detail.row.build
                 if let step, step > detail.steps.count {
                     throw FactoryError.invalidInput("build \(b.number) has \(detail.steps.count) steps; --step \(step) does not exist")
@@ -293,28 +246,30 @@ struct BuildCommand: AsyncParsableCommand {
                 let filter = LogFilter(minimum: level.flatMap(LogLevel.init(name:)), grep: grep, ignoreCase: ignoreCase,
                                        step: step.map { UInt16($0 - 1) })
                 let printer = LogPrinter(style: .stdout, timestamps: timestamps, filter: filter)
-                var next = 0
-                var kept: [String] = []
-                while true {
-                    let page = try client.readLog(b.id!, from: next, count: 10_000)
-                    var out = ""
-                    for line in page.lines where filter.accepts(line) {
-                        let text = printer.format(line.logLine)
-                        if let tail {
-                            kept.append(text)
-                            if kept.count > tail * 2 { kept.removeFirst(kept.count - tail) }
-                        } else {
-                            out += text + "\n"
-                        }
-                    }
-                    print(out, terminator: "")
-                    next += page.lines.count
-                    if page.lines.isEmpty || next >= page.committedLines { break }
-                }
-                if let tail { for text in kept.suffix(tail) { print(text) } }
+                let printed = try printer.printCommitted(api: client, build: b, from: 0, tail: tail)
                 fflush(nil)
                 guard follow else { return }
-                _ = try await RemoteFollower(client: client, style: .stdout, printer: printer).follow(b.id!, from: next)
+                _ = try await RemoteFollower(client: client, style: .stdout, printer: printer).follow(b.id!, from: printed)
+            }
+        }
+    }
+
+    struct Rerun: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Queue a build's manifest again, as you.")
+        @OptionGroup var project: ProjectOption
+        @Argument(help: "Build reference.") var build: String
+        @Flag(help: "Follow the new build until it ends, streaming its log.") var wait = false
+
+        func run() async throws {
+            try await withClient { client in
+                let old = try client.build(try parseReference(build), defaultProject: project.project)
+                let detail = try client.rerunBuild(old.row.build.id!)
+                let b = detail.row.build
+                print("build \(detail.row.reference) \(b.name) queued (a re-run of \(old.row.reference))  /projects/\(b.projectId)/builds/\(b.number.rawValue)")
+                guard wait else { return }
+                let printer = LogPrinter(style: .stdout, timestamps: false, filter: LogFilter(ignoreCase: false))
+                let final = try await RemoteFollower(client: client, style: .stdout, printer: printer).follow(b.id!, from: 0)
+                if final.build.status != .succeeded { throw ExitCode(1) }
             }
         }
     }
@@ -342,4 +297,9 @@ struct BuildCommand: AsyncParsableCommand {
 
 func currentExecutable() -> String {
     (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+}
+
+/// The manifest's absolute path (a relative `context` is relative to it), or nil for standard input.
+func manifestPath(_ file: String) -> String? {
+    file == "-" ? nil : URL(fileURLWithPath: file).standardizedFileURL.path
 }

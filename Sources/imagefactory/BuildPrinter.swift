@@ -3,14 +3,14 @@ import ImageFactoryCore
 
 /// `build show`: the build page in text. When a build failed, the failing step's last lines come first.
 struct BuildPrinter {
-    let service: FactoryService
+    let api: any FactoryAPI
     let style: Style
 
-    func show(_ build: Build, project: Project) throws {
-        let steps = try service.steps(of: build)
-        let toolSteps = try service.toolSteps(of: build)
-        let users = try service.store.users(ids: [build.startedBy])
-        print(style.bold("Build \(build.number) - \(project.name)") + "  " + style.dim("/projects/\(project.id!)/builds/\(build.number.rawValue)"))
+    func show(_ detail: BuildDetail) throws {
+        let build = detail.row.build
+        let steps = detail.steps
+        let toolSteps = detail.toolSteps ?? []
+        print(style.bold("Build \(build.number) - \(detail.row.project)") + "  " + style.dim("/projects/\(build.projectId)/builds/\(build.number.rawValue)"))
         if build.status == .failed || build.status == .interrupted, let reason = build.failureReason {
             print("")
             print(style.red("✗ \(reason)"))
@@ -20,11 +20,12 @@ struct BuildPrinter {
             }
         }
         print("")
-        let estimate = build.status.isFinished ? nil : try service.estimatedDuration(of: build)
+        let estimate = detail.estimatedDuration
         print("status:      \(style.status(build.status))\(build.timedOut ? style.red(" (timed out)") : "")")
         print("name:        \(build.name)")
         print("method:      \(build.method.rawValue)")
-        print("started by:  \(users[build.startedBy]?.login ?? "?")")
+        print("started by:  \(detail.row.startedBy ?? "?")")
+        if build.status == .queued, let why = build.queueReason { print("queued:      \(why)") }
         print("created:     \(Format.timestamp.string(from: build.createdAt))")
         if let s = build.startedAt { print("started:     \(Format.timestamp.string(from: s))") }
         if let f = build.finishedAt { print("finished:    \(Format.timestamp.string(from: f))") }
@@ -47,7 +48,7 @@ struct BuildPrinter {
             printToolSteps(toolSteps.filter { $0.stepIdx == step.idx })
         }
 
-        let samples = try service.metrics(of: build)
+        let samples = try api.metrics(of: build.id!, sinceMs: 0)
         print("")
         print(style.bold("Metrics") + style.dim("  (\(samples.count) samples; network is host-wide)"))
         if samples.isEmpty {
@@ -68,7 +69,7 @@ struct BuildPrinter {
             for line in plan.split(separator: "\n") { print("  - \(line)") }
         }
 
-        let artifacts = try service.artifacts(of: build)
+        let artifacts = detail.artifacts
         print("")
         print(style.bold("Artifacts"))
         if artifacts.isEmpty { print("  none") }
@@ -108,9 +109,9 @@ struct BuildPrinter {
     func rate(_ bytesPerSec: Double) -> String { "\(ByteCount(bytes: Int64(bytesPerSec.rounded())))/s" }
 
     func printLastLines(of step: Step, build: Build, count: Int) throws {
-        guard let reader = try service.logReader(for: build) else { return }
+        guard build.logLines > 0 else { return }
         let printer = LogPrinter(style: style, timestamps: false, filter: LogFilter(ignoreCase: false))
-        let lines = try reader.lastLines(count, step: UInt16(step.idx), levels: nil)
+        let lines = try api.queryLog(build.id!, .tail(count: count, step: UInt16(step.idx), levels: nil)).lines
         guard !lines.isEmpty else { return }
         print(style.dim("  last lines of step \(step.idx + 1) (\(step.name)):"))
         for line in lines { print("  │ " + printer.format(line)) }
@@ -128,40 +129,41 @@ extension MetricRow {
 
 /// What `imagefactory` with no subcommand prints: the start of the day in one screen.
 struct SummaryPrinter {
-    let service: FactoryService
+    let api: any FactoryAPI
     let style: Style
 
     func print() throws {
-        let u = service.user
-        Swift.print(style.bold("Welcome back, \(u.displayName)") + style.dim("  (\(u.login), data in \(service.store.directory.root.path))"))
-        let builds = try service.builds(in: nil, limit: 8)
-        let projects = Dictionary(uniqueKeysWithValues: try service.projects().map { ($0.project.id!, $0.project.name) })
+        let d = try api.dashboard()
+        let u = d.user
+        Swift.print(style.bold("Welcome back, \(u.displayName)") + style.dim("  (\(u.login))"))
+        let builds = Array(d.builds.prefix(8))
         Swift.print("")
         if let last = builds.first {
-            Swift.print("Last build: \(projects[last.projectId] ?? "?")\(last.number) \(last.name) \(style.status(last.status)) \(Format.age(last.createdAt))")
+            Swift.print("Last build: \(last.project)\(last.build.number) \(last.build.name) \(style.status(last.build.status)) \(Format.age(last.build.createdAt))")
         }
         Swift.print(style.bold("Recent builds"))
         if builds.isEmpty { Swift.print("  none yet. Try: imagefactory build new --template shell-hello && imagefactory build start shell-hello.yaml --wait") }
-        for b in builds {
-            Swift.print("  \(style.status(b.status))  \(projects[b.projectId] ?? "?")\(b.number)  \(b.name)  \(Format.age(b.createdAt))  \(Format.duration(b.duration))")
+        for r in builds {
+            let b = r.build
+            Swift.print("  \(style.status(b.status))  \(r.project)\(b.number)  \(b.name)  \(Format.age(b.createdAt))  \(Format.duration(b.duration))")
         }
-        let active = builds.filter { !$0.status.isFinished }
+        let active = d.builds.filter { !$0.build.status.isFinished }
         if !active.isEmpty {
             Swift.print("")
             Swift.print(style.bold("Queued and running"))
-            for b in active { Swift.print("  \(style.status(b.status))  \(projects[b.projectId] ?? "?")\(b.number)  \(b.name)") }
+            for r in active {
+                let why = r.build.status == .queued ? "  " + style.dim(r.build.queueReason ?? "waiting") : ""
+                Swift.print("  \(style.status(r.build.status))  \(r.project)\(r.build.number)  \(r.build.name)\(why)")
+            }
         }
         Swift.print("")
         Swift.print(style.bold("Ready artifacts"))
-        var any = false
-        for b in builds where b.status == .succeeded {
-            for a in try service.artifacts(of: b) {
-                any = true
-                Swift.print("  📦 \(a.name)  \(ByteCount(bytes: a.size))  \(style.dim("\(projects[b.projectId] ?? "?")\(b.number)"))")
-            }
+        if d.artifacts.isEmpty { Swift.print("  none") }
+        for ready in d.artifacts.prefix(10) {
+            Swift.print("  📦 \(ready.artifact.name)  \(ByteCount(bytes: ready.artifact.size))  \(style.dim("\(ready.build.project)\(ready.build.build.number)"))")
         }
-        if !any { Swift.print("  none") }
         Swift.print("")
-        Swift.print(style.dim("Projects: \(projects.values.sorted().joined(separator: ", "))   ·   imagefactory --help for every command"))
+        let projects = d.projects.map { "\($0.project.name) (\($0.role.rawValue))" }
+        Swift.print(style.dim("Projects: \(projects.isEmpty ? "none: imagefactory project create NAME" : projects.joined(separator: ", "))   ·   imagefactory --help for every command"))
     }
 }

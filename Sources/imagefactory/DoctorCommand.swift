@@ -4,12 +4,13 @@ import ImageFactoryCore
 
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "doctor", abstract: "Check the data directory, the database, the build tools and which resource limits work here.")
+        commandName: "doctor", abstract: "Check the build server's data directory, database, build tools and which resource limits work there.")
 
     func run() async throws {
-        try await withService { service in
+        try await withClient { client in
             let style = Style.stdout
-            let r = try await service.doctor()
+            // The server's host is where builds run: it answers for its own tools and limits.
+            let r = try client.doctor()
             print(style.bold("Image Factory doctor"))
             print("user:            \(r.user)")
             print("data directory:  \(r.dataDirectory)")

@@ -26,13 +26,13 @@ struct ImageFactoryCommand: AsyncParsableCommand {
     @OptionGroup var interface: InterfaceOptions
 
     func run() async throws {
-        try await withService { service in
+        try await withClient { client in
             // A pipe or a script gets the text summary; a terminal gets the application.
             guard isatty(0) == 1, isatty(1) == 1 else {
-                try SummaryPrinter(service: service, style: Style.stdout).print()
+                try SummaryPrinter(api: client, style: Style.stdout).print()
                 return
             }
-            try TUILauncher.run(service: service, start: .dashboard, settings: try interface.settings)
+            try TUILauncher.run(api: client, start: .dashboard, settings: interface.settings)
         }
     }
 }
@@ -42,33 +42,13 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status", abstract: "Print the start-of-day summary: last build, recent builds, queued and running, ready artifacts.")
 
     func run() async throws {
-        if sharedSocket != nil {
-            return try await withClient { client in ServerStatusPrinter(style: .stdout).print(try client.status()) }
-        }
-        try await withService { service in
-            try SummaryPrinter(service: service, style: Style.stdout).print()
-        }
+        try await withClient { client in try SummaryPrinter(api: client, style: Style.stdout).print() }
     }
 }
 
-/// Opens the service as the OS user and turns its errors into messages and exit codes.
-func withService(_ body: (FactoryService) async throws -> Void) async throws {
-    try await reportingErrors {
-        if let socket = sharedSocket {
-            throw FactoryError.invalidInput("this command reads the data directory directly, which a shared build server (IMAGEFACTORY_SOCKET=\(socket)) keeps to itself; over its socket use `status`, `build start|list|show|logs|cancel`, `member add` and `server status|stop`")
-        }
-        let service = try FactoryService.open()
-        try await body(service)
-    }
-}
-
-/// The shared server named by IMAGEFACTORY_SOCKET, when the caller uses one.
-var sharedSocket: String? {
-    ProcessInfo.processInfo.environment["IMAGEFACTORY_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
-}
-
-/// Connects to the build server (starting a personal one when none runs) as the OS user, whom the
-/// server identifies from the socket.
+/// Connects to the build server as the OS user, whom the server identifies from the socket: the shared
+/// server of IMAGEFACTORY_SOCKET, else the user's personal one (started when none runs). Every command
+/// goes this one way; none opens the data directory itself.
 func withClient(startIfNeeded: Bool = true, _ body: (ServerClient) async throws -> Void) async throws {
     try await reportingErrors {
         let client = try ServerClient.connect(directory: .resolve(), startIfNeeded: startIfNeeded, executable: currentExecutable())

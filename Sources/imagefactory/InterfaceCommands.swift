@@ -14,15 +14,11 @@ struct InterfaceOptions: ParsableArguments {
           help: "Also notify through the terminal's desktop notifications (OSC 9 and OSC 777; IMAGEFACTORY_DESKTOP_NOTIFICATIONS=1).")
     var desktopNotifications = false
 
-    /// The interface's settings, with a connection to the build server (started when none runs).
     var settings: TUISettings {
-        get throws {
-            let env = ProcessInfo.processInfo.environment
-            let client = try ServerClient.connect(directory: .resolve(), executable: currentExecutable())
-            return TUISettings(theme: theme ?? env["IMAGEFACTORY_THEME"], keymap: keymap ?? env["IMAGEFACTORY_KEYMAP"],
-                               runnerExecutable: currentExecutable(), control: try ServerBuildControl(client: client),
-                               desktopNotifications: desktopNotifications || env["IMAGEFACTORY_DESKTOP_NOTIFICATIONS"] == "1")
-        }
+        let env = ProcessInfo.processInfo.environment
+        return TUISettings(theme: theme ?? env["IMAGEFACTORY_THEME"], keymap: keymap ?? env["IMAGEFACTORY_KEYMAP"],
+                           runnerExecutable: currentExecutable(),
+                           desktopNotifications: desktopNotifications || env["IMAGEFACTORY_DESKTOP_NOTIFICATIONS"] == "1")
     }
 }
 
@@ -34,8 +30,8 @@ struct OpenCommand: AsyncParsableCommand {
     @OptionGroup var interface: InterfaceOptions
 
     func run() async throws {
-        try await withService { service in
-            try TUILauncher.run(service: service, start: .link(link), settings: try interface.settings)
+        try await withClient { client in
+            try TUILauncher.run(api: client, start: .link(link), settings: interface.settings)
         }
     }
 }
@@ -49,11 +45,11 @@ struct WatchCommand: AsyncParsableCommand {
     @OptionGroup var interface: InterfaceOptions
 
     func run() async throws {
-        try await withService { service in
+        try await withClient { client in
             var reference = try build.map(parseReference)
             if var r = reference, r.project == nil, let p = project.project { r.project = .name(p); reference = r }
-            if let reference { _ = try service.resolve(reference) }
-            try TUILauncher.run(service: service, start: .watch(reference), settings: try interface.settings)
+            if let reference { _ = try client.build(reference) }
+            try TUILauncher.run(api: client, start: .watch(reference), settings: interface.settings)
         }
     }
 }

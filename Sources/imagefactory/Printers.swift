@@ -72,8 +72,10 @@ struct LogPrinter {
     let filter: LogFilter
 
     /// Prints lines from sequence `from` up to the build's committed count; returns where it stopped.
-    func printCommitted(service: FactoryService, build: Build, from: Int, tail: Int?) throws -> Int {
-        guard let reader = try service.logReader(for: build) else { return from }
+    /// Pages come from the server; the filters and search run there.
+    func printCommitted(api: any FactoryAPI, build: Build, from: Int, tail: Int?) throws -> Int {
+        guard build.logLines > 0 else { return from }
+        let reader = try RemoteLogSource(api: api, build: build.id!, committedLines: Int(build.logLines), pageSize: 4096, cachedPages: 2)
         let end = reader.lineCount
         guard from < end else { return from }
         var selected: [Int] = []
@@ -138,48 +140,3 @@ struct LogPrinter {
     }
 }
 
-/// Follows a build until it ends: step changes and (optionally) the log.
-struct BuildFollower {
-    let service: FactoryService
-    let style: Style
-    let showLog: Bool
-
-    func follow(_ build: Build) async throws -> Build {
-        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .main)
-        signal(SIGINT, SIG_IGN)
-        interrupt.setEventHandler {
-            FileHandle.standardError.write(Data("\nstopped waiting; build \(build.number) goes on. Cancel it with: imagefactory build cancel \(build.number)\n".utf8))
-            Foundation.exit(130)
-        }
-        interrupt.resume()
-        let printer = LogPrinter(style: style, timestamps: false, filter: LogFilter(ignoreCase: false))
-        var printed = 0
-        var last = build
-        var stepNames: [Int: String] = [:]
-        for try await event in try service.events(for: build) {
-            switch event {
-            case .status(let b):
-                last = b
-            case .step(let s):
-                stepNames[s.idx] = s.name
-                if !showLog, s.status != .pending {
-                    print("\(style.step(s.status)) \(s.name) \(s.status.rawValue) \(s.duration.map { Format.duration($0) } ?? "")")
-                }
-            case .logAppended:
-                if showLog, let fresh = try service.store.build(id: build.id!) {
-                    printed = try printer.printCommitted(service: service, build: fresh, from: printed, tail: nil)
-                }
-            case .metric, .artifact:
-                break
-            }
-        }
-        if showLog { _ = try printer.printCommitted(service: service, build: last, from: printed, tail: nil) }
-        print("")
-        print("build \(last.number) \(style.status(last.status)) in \(Format.duration(last.duration))")
-        if let reason = last.failureReason, last.status != .succeeded { print(style.red(reason)) }
-        for a in try service.artifacts(of: last) {
-            print("📦 \(a.name)  \(ByteCount(bytes: a.size))  sha256 \(a.sha256.prefix(12))")
-        }
-        return last
-    }
-}

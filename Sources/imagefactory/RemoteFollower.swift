@@ -27,7 +27,7 @@ struct RemoteFollower {
             fflush(nil)
         }
         if last.build.status.isFinished && Int(last.build.logLines) <= next { return last }
-        for await item in client.events {
+        for await item in client.frames {
             switch item {
             case .lines(let message) where message.build == build:
                 for line in message.lines where line.seq >= next {

@@ -104,28 +104,80 @@ struct ServerCommand: AsyncParsableCommand {
 
 struct MemberCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "member", abstract: "Project membership (through the build server, which checks your role).",
-        subcommands: [Add.self])
+        commandName: "member", abstract: "Project membership (admins; through the build server, which checks your role).",
+        subcommands: [Add.self, Remove.self, SetRole.self, List.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Give an OS account a role in a project (an admin's action); the account may then use the server.")
+            abstract: "Give an OS account a role in a project; the account may then use the server.")
         @OptionGroup var project: ProjectOption
         @Argument(help: "The OS login.") var login: String
         @Option(help: "The account's uid (default: looked up on the server's host).") var uid: Int64?
         @Option(help: "viewer, member, admin or owner.") var role: String = "member"
 
         func run() async throws {
-            guard let r = Role(rawValue: role) else {
-                throw ValidationError("--role must be viewer, member, admin or owner, not `\(role)`")
-            }
+            let r = try parseRole(role)
             try await withClient { client in
-                guard case .member(let login, let uid, let project, let role) = try client.call(
-                    .addMember(AddMemberRequest(login: login, uid: uid, project: self.project.project, role: r))) else { return }
-                print("\(login) (uid \(uid.map(String.init) ?? "?")) is now \(role.rawValue) of \(project)")
+                let p = try client.project(self.project.project).project
+                guard let m = try client.setMember(login: login, uid: uid, role: r, in: p.id!) else { return }
+                print("\(m.user.login) (uid \(m.user.uid.map(String.init) ?? "?")) is now \(m.role.rawValue) of \(p.name)")
             }
         }
     }
+
+    struct SetRole: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-role", abstract: "Change a member's role (only an owner makes or unmakes an owner).")
+        @OptionGroup var project: ProjectOption
+        @Argument(help: "The member's login.") var login: String
+        @Argument(help: "viewer, member, admin or owner.") var role: String
+
+        func run() async throws {
+            let r = try parseRole(role)
+            try await withClient { client in
+                let p = try client.project(self.project.project).project
+                guard try client.members(of: p.id!).contains(where: { $0.user.login == login }) else {
+                    throw FactoryError.notFound("`\(login)` is not a member of project `\(p.name)`: add them with `imagefactory member add \(login) -p \(p.name)`")
+                }
+                _ = try client.setMember(login: login, uid: nil, role: r, in: p.id!)
+                print("\(login) is now \(r.rawValue) of \(p.name)")
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a member from a project (a project always keeps an owner).")
+        @OptionGroup var project: ProjectOption
+        @Argument(help: "The member's login.") var login: String
+
+        func run() async throws {
+            try await withClient { client in
+                let p = try client.project(self.project.project).project
+                _ = try client.setMember(login: login, uid: nil, role: nil, in: p.id!)
+                print("\(login) is no longer a member of \(p.name)")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a project's members with their roles.")
+        @OptionGroup var project: ProjectOption
+
+        func run() async throws {
+            try await withClient { client in
+                let p = try client.project(self.project.project).project
+                let rows = try client.members(of: p.id!).map { [$0.user.login, $0.role.rawValue, $0.user.displayName, Format.age($0.user.lastActiveAt)] }
+                print(Format.table(rows, header: ["LOGIN", "ROLE", "NAME", "LAST ACTIVE"], style: .stdout))
+            }
+        }
+    }
+}
+
+func parseRole(_ text: String) throws -> Role {
+    guard let r = Role(rawValue: text) else {
+        throw ValidationError("role must be viewer, member, admin or owner, not `\(text)`")
+    }
+    return r
 }
 
 struct ServerStatusPrinter {

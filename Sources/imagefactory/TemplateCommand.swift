@@ -12,9 +12,9 @@ struct TemplateCommand: AsyncParsableCommand {
         @OptionGroup var project: ProjectOption
 
         func run() async throws {
-            try await withService { service in
-                let p = try service.project(project.project)
-                let rows = try service.templates(in: p).map { [$0.name, $0.scope.rawValue, $0.method.rawValue, $0.description] }
+            try await withClient { client in
+                let p = try client.project(project.project).project
+                let rows = try client.templates(in: p.id!).map { [$0.name, $0.scope.rawValue, $0.method.rawValue, $0.description] }
                 print(Format.table(rows, header: ["TEMPLATE", "SCOPE", "METHOD", "DESCRIPTION"], style: .stdout))
             }
         }
@@ -26,8 +26,8 @@ struct TemplateCommand: AsyncParsableCommand {
         @Argument(help: "Template name.") var name: String
 
         func run() async throws {
-            try await withService { service in
-                let t = try service.template(named: name, in: try service.project(project.project))
+            try await withClient { client in
+                let t = try findTemplate(named: name, project: project.project, client: client)
                 print(t.manifest, terminator: t.manifest.hasSuffix("\n") ? "" : "\n")
             }
         }
@@ -41,12 +41,23 @@ struct TemplateCommand: AsyncParsableCommand {
         @Flag(help: "Share it with the whole project (requires Admin).") var team = false
 
         func run() async throws {
-            try await withService { service in
+            try await withClient { client in
                 let text = try readManifestFile(file)
-                let t = try service.saveTemplate(name: name, manifestText: text, file: file, team: team,
-                                                 in: try service.project(project.project))
+                let t = try client.saveTemplate(name: name, manifestText: text, file: file, team: team,
+                                                in: try client.project(project.project).project.id!)
                 print("saved \(t.scope.rawValue) template \(t.name) (\(t.method.rawValue))")
             }
         }
     }
+}
+
+/// A template by name, the caller's own copy first (as the server lists them), with the names there are.
+func findTemplate(named name: String, project: String?, client: any FactoryAPI) throws -> Template {
+    let p = try client.project(project).project
+    let all = try client.templates(in: p.id!)
+    guard let t = all.first(where: { $0.name == name }) else {
+        throw FactoryError.notFound("no template named `\(name)` in project `\(p.name)`"
+                                    + (all.isEmpty ? "" : " (available: \(all.map(\.name).joined(separator: ", ")))"))
+    }
+    return t
 }

@@ -91,9 +91,9 @@ func renderBuildPage(_ service: FactoryService, _ build: Build, width: Int = 120
     let terminal = MemoryTerminal(width: width, height: height,
                                   capabilities: .init(colors: .palette256, unicode: true, mouse: true, insideTmux: false))
     let keymap = try #require(KeymapLoader.builtIn(named: "default"))
-    let app = TUIApp(service: service, terminal: terminal, theme: ThemeLoader.builtIn(named: "default"),
+    let app = TUIApp(api: InProcessFactoryAPI(service: service), terminal: terminal, theme: ThemeLoader.builtIn(named: "default"),
                      glyphs: .unicode, registry: ActionRegistry(keymap: keymap))
     try app.open(link: "/projects/\(build.projectId)/builds/\(build.number.rawValue)")
-    try app.stack.last?.load(service)?()
+    try app.stack.last?.load(app.api)?()
     return app.renderFrame().text
 }

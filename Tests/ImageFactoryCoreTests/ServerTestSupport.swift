@@ -86,7 +86,7 @@ func collectLines(_ client: ServerClient, build: BuildID, timeout: Duration = .s
     let task = Task { () -> ([WireLogLine], BuildRow?) in
         var lines: [WireLogLine] = []
         var final: BuildRow?
-        for await item in client.events {
+        for await item in client.frames {
             switch item {
             case .lines(let m) where m.build == build: lines += m.lines
             case .event(.build(let row)) where row.build.id == build: final = row

@@ -158,7 +158,7 @@ import Testing
 
         let add = try await runCLI(["member", "add", "bob", "--uid", String(bob), "--role", "member"], home: home, extraEnv: env)
         #expect(add.status == 0, "\(add.stderr)")
-        let who = try await runCLI(["status"], home: home, extraEnv: env, asUser: (bob, gid))
+        let who = try await runCLI(["server", "status"], home: home, extraEnv: env, asUser: (bob, gid))
         #expect(who.status == 0, "\(who.stderr)")
         #expect(who.stdout.contains("you:     bob (uid \(bob))"))
 
@@ -243,14 +243,19 @@ import Testing
     @Test func theStarterIsNotifiedWhenTheirBuildStartsAndEnds() async throws {
         let home = try TemporaryHome()
         let server = try await ServerProcess.start(home: home)
-        let control = try ServerBuildControl(client: try server.client())
-        let project = try FactoryStore(directory: home.directory).project(named: "examples")!
-        let ok = try control.start(text: "name: fine\ncommands: [\"echo fine\"]\n", file: nil, project: project, template: nil)
-        let bad = try control.start(text: "name: broken\ncommands: [\"exit 3\"]\n", file: nil, project: project, template: nil)
-        let stream = control.notifications()
+        let client = try server.client()
+        try client.subscribeNotifications()
+        let stream = client.events
+        func start(_ text: String) throws -> Build {
+            try client.startBuild(StartBuildRequest(text: text, file: nil, project: "examples", template: nil, priority: 0,
+                                                    workingDirectory: nil)).row.build
+        }
+        let ok = try start("name: fine\ncommands: [\"echo fine\"]\n")
+        let bad = try start("name: broken\ncommands: [\"exit 3\"]\n")
         let collector = Task { () -> [String] in
             var seen: [String] = []
-            for await n in stream {
+            for await event in stream {
+                guard case .notification(let n) = event else { continue }
                 seen.append("\(n.buildId!.rawValue) \(n.kind)")
                 if seen.filter({ !$0.hasSuffix("started") }).count == 2 { break }
             }

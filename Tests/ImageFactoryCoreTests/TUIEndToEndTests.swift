@@ -29,7 +29,10 @@ struct TUIEndToEndTests {
         var (found, screen) = await tmux.waitFor("Recent Builds")
         #expect(found, "\(screen)")
         #expect(screen.contains("Welcome back"))
+        // The cursor starts on the first project; the recent builds follow the projects.
+        #expect(screen.contains("examples         owner"), "\(screen)")
         // Open the build: its steps advance, the running step is open, metrics appear.
+        try tmux.send("Down")
         try tmux.send("Enter")
         (found, screen) = await tmux.waitFor("Build #1 - examples")
         #expect(found, "\(screen)")

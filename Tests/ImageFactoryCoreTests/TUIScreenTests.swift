@@ -10,7 +10,7 @@ import Testing
         let terminal = MemoryTerminal(width: width, height: height,
                                       capabilities: .init(colors: .palette256, unicode: unicode, mouse: true, insideTmux: false))
         let keymap = try #require(KeymapLoader.builtIn(named: "default"))
-        let app = TUIApp(service: service, terminal: terminal, theme: ThemeLoader.builtIn(named: "default"),
+        let app = TUIApp(api: InProcessFactoryAPI(service: service), terminal: terminal, theme: ThemeLoader.builtIn(named: "default"),
                          glyphs: unicode ? .unicode : .ascii, registry: ActionRegistry(keymap: keymap))
         return (app, terminal)
     }
@@ -18,7 +18,7 @@ import Testing
     /// Loads the top screen's data the way the loop does, synchronously.
     func settle(_ app: TUIApp, _ service: FactoryService) throws {
         guard let screen = app.stack.last else { return }
-        try screen.load(service)?()
+        try screen.load(app.api)?()
     }
 
     @Test func dashboardShowsTheLastBuildStatusWithoutAKeypress() async throws {
@@ -182,7 +182,7 @@ import Testing
         let home = try TemporaryHome()
         let service = try home.service()
         let terminal = MemoryTerminal(width: 80, height: 24)
-        let app = TUIApp(service: service, terminal: terminal, theme: ThemeLoader.builtIn(named: "mono"), glyphs: .unicode,
+        let app = TUIApp(api: InProcessFactoryAPI(service: service), terminal: terminal, theme: ThemeLoader.builtIn(named: "mono"), glyphs: .unicode,
                          registry: ActionRegistry(keymap: try #require(KeymapLoader.builtIn(named: "default"))),
                          outputDirectory: home.url)
         try app.open(link: nil)
@@ -201,11 +201,11 @@ import Testing
         let service = try home.service()
         _ = try await runShellBuild(service, "name: menu\ncommands: [\"echo menu-line\"]\n")
         let terminal = MemoryTerminal(width: 100, height: 30)
-        let app = TUIApp(service: service, terminal: terminal, theme: ThemeLoader.builtIn(named: "default"), glyphs: .unicode,
+        let app = TUIApp(api: InProcessFactoryAPI(service: service), terminal: terminal, theme: ThemeLoader.builtIn(named: "default"), glyphs: .unicode,
                          registry: ActionRegistry(keymap: try #require(KeymapLoader.builtIn(named: "default"))),
                          outputDirectory: home.url)
         try app.open(link: "/projects/1/builds/1")
-        try app.stack.last?.load(service)?()
+        try app.stack.last?.load(app.api)?()
         _ = app.renderFrame()
         app.handle(.mouse(MouseEvent(kind: .rightClick, x: 10, y: 8)))
         let text = app.renderFrame().text
@@ -260,7 +260,7 @@ import Testing
     @Test func guideShowsTheManifestReferenceTheFAQAndTheProjectsAdmins() throws {
         let home = try TemporaryHome()
         let service = try home.service()
-        let app = TUIApp(service: service, terminal: MemoryTerminal(width: 120, height: 50), theme: ThemeLoader.builtIn(named: "default"),
+        let app = TUIApp(api: InProcessFactoryAPI(service: service), terminal: MemoryTerminal(width: 120, height: 50), theme: ThemeLoader.builtIn(named: "default"),
                          glyphs: .unicode, registry: ActionRegistry(keymap: try #require(KeymapLoader.builtIn(named: "default"))))
         try app.open(link: "/projects/1")
         try app.loadVisibleScreen()

@@ -35,10 +35,10 @@ import Testing
     }
 
     @Test func requestsRoundTripAndUnknownOnesSayWhere() throws {
-        let frame = WireJSON.frame(.request, RequestFrame(id: 7, request: .cancelBuild(reference: "examples#3", defaultProject: nil)))
+        let frame = WireJSON.frame(.request, RequestFrame(id: 7, request: .showBuild(reference: "examples#3", defaultProject: nil)))
         let back = try WireJSON.decode(RequestFrame.self, frame.payload)
         #expect(back.id == 7)
-        guard case .cancelBuild(let ref, _) = back.request else { Issue.record("wrong request \(back.request)"); return }
+        guard case .showBuild(let ref, _) = back.request else { Issue.record("wrong request \(back.request)"); return }
         #expect(ref == "examples#3")
         #expect(throws: FrameError.self) { try WireJSON.decode(RequestFrame.self, Array("{\"id\":1}".utf8)) }
     }

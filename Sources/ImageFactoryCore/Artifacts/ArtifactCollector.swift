@@ -142,3 +142,11 @@ public enum FileDigest {
         hex(SHA256.hash(data: Data(text.utf8)))
     }
 }
+
+/// SHA-256 over data that arrives in pieces (an artifact streamed from the server).
+public struct SHA256Stream {
+    private var hasher = SHA256()
+    public init() {}
+    public mutating func update(_ data: Data) { hasher.update(data: data) }
+    public func finalize() -> String { FileDigest.hex(hasher.finalize()) }
+}

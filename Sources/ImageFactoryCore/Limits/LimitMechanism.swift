@@ -1,5 +1,5 @@
 /// How one requested limit is (or is not) enforced.
-public enum LimitMechanism: Sendable, Hashable {
+public enum LimitMechanism: Sendable, Hashable, Codable {
     /// The build's cgroup directory in a cgroup v1 controller hierarchy.
     case cgroupV1(path: String)
     /// The build's cgroup directory in the cgroup v2 hierarchy.

@@ -2,14 +2,14 @@
 /// build log, e.g. "memory 2.0 GiB: enforced by cgroup v1 memory.limit_in_bytes at
 /// /sys/fs/cgroup/memory/imagefactory/build-42" or "cpus 2: NOT enforced: no writable cpu
 /// cgroup controller (rlimit cannot limit a CPU rate)".
-public struct LimitPlan: Sendable, Hashable {
-    public enum Value: Sendable, Hashable {
+public struct LimitPlan: Sendable, Hashable, Codable {
+    public enum Value: Sendable, Hashable, Codable {
         case bytes(Int64)
         case cpus(Double)
         case count(Int)
     }
 
-    public struct Entry: Sendable, Hashable {
+    public struct Entry: Sendable, Hashable, Codable {
         public var resource: LimitCapabilities.Resource
         public var requested: Value
         public var mechanism: LimitMechanism

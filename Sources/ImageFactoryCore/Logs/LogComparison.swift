@@ -8,8 +8,8 @@ import Foundation
 /// wholly added or removed step instead of shifting every later pairing. Logs up to `maxLines` lines
 /// keep every line of the alignment; bigger logs are compared by line hashes in bounded chunks and keep
 /// only the differences with a little context (see ``notices``).
-public struct LogComparison: Sendable, Hashable {
-    public enum LineKind: String, Sendable, Hashable {
+public struct LogComparison: Sendable, Hashable, Codable {
+    public enum LineKind: String, Sendable, Hashable, Codable {
         case same
         /// Only on the right.
         case added
@@ -17,7 +17,7 @@ public struct LogComparison: Sendable, Hashable {
         case removed
     }
 
-    public struct Line: Sendable, Hashable {
+    public struct Line: Sendable, Hashable, Codable {
         public var kind: LineKind
         public var leftSeq: Int?
         public var rightSeq: Int?
@@ -39,7 +39,7 @@ public struct LogComparison: Sendable, Hashable {
 
     /// Consecutive aligned lines of one step. `leftStart` and `rightStart` count the step's lines on
     /// each side from 0; lines between two hunks (bounded comparisons only) are the same on both sides.
-    public struct Hunk: Sendable, Hashable {
+    public struct Hunk: Sendable, Hashable, Codable {
         public var leftStart: Int
         public var rightStart: Int
         public var lines: [Line]
@@ -51,7 +51,7 @@ public struct LogComparison: Sendable, Hashable {
         }
     }
 
-    public struct Step: Sendable, Hashable {
+    public struct Step: Sendable, Hashable, Codable {
         public var name: String
         /// The step's index in each log (nil when the step is missing from that build).
         public var leftStep: UInt16?
@@ -70,7 +70,7 @@ public struct LogComparison: Sendable, Hashable {
         public var number: Int { index + 1 }
     }
 
-    public struct StepReference: Sendable, Hashable {
+    public struct StepReference: Sendable, Hashable, Codable {
         /// The step's 0-based index (see ``Step/index``); shown as `index + 1`.
         public var index: Int
         public var name: String
@@ -84,7 +84,7 @@ public struct LogComparison: Sendable, Hashable {
         }
     }
 
-    public enum RowKind: String, Sendable, Hashable {
+    public enum RowKind: String, Sendable, Hashable, Codable {
         /// A step's title, on both sides.
         case header
         case same

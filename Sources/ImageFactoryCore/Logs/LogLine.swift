@@ -1,5 +1,5 @@
 /// One stored line as the reader returns it.
-public struct LogLine: Sendable, Hashable {
+public struct LogLine: Sendable, Hashable, Codable {
     /// 0-based position in the build's log.
     public var seq: Int
     /// Milliseconds since the build started.
@@ -25,7 +25,7 @@ public struct LogLine: Sendable, Hashable {
 
 /// The lines of one step: `lines` runs from its first to past its last line (other steps' lines may
 /// fall inside when steps interleave; `lineCount` counts only this step's).
-public struct LogStepRange: Sendable, Hashable {
+public struct LogStepRange: Sendable, Hashable, Codable {
     public var step: UInt16
     public var lines: Range<Int>
     public var lineCount: Int

@@ -1,5 +1,5 @@
 /// The outcome of checking a manifest: the manifest when it is valid, and every diagnostic found.
-public struct ManifestCheck: Sendable {
+public struct ManifestCheck: Sendable, Codable {
     /// nil whenever there is at least one error.
     public var manifest: Manifest?
     /// Sorted by line and column; diagnostics without a position come last.

@@ -1,9 +1,9 @@
-public enum DiagnosticSeverity: String, Sendable {
+public enum DiagnosticSeverity: String, Sendable, Codable {
     case error, warning
 }
 
 /// One problem found in a manifest, rendered compiler-style by `description`.
-public struct ManifestDiagnostic: Sendable, Hashable, CustomStringConvertible {
+public struct ManifestDiagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
     public var severity: DiagnosticSeverity
     public var message: String
     /// Dotted path such as `resources.memory` or `commands[2]`.

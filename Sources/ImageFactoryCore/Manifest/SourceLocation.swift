@@ -1,5 +1,5 @@
 /// A 1-based position in manifest source; columns count Unicode scalars, as libyaml does.
-public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct SourceLocation: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
     public var line: Int
     public var column: Int
 

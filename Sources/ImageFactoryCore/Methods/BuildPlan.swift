@@ -1,7 +1,7 @@
 import Foundation
 
 /// What a build will do, step by step: the preview a dry-run prints and the script the runner follows.
-public struct BuildPlan: Sendable {
+public struct BuildPlan: Sendable, Codable {
     public enum StepKind: String, Sendable, Codable {
         case setup, dependencies, commands, artifacts
     }
@@ -22,7 +22,7 @@ public struct BuildPlan: Sendable {
         public var contents: String
     }
 
-    public struct PlannedStep: Sendable {
+    public struct PlannedStep: Sendable, Codable {
         public var name: String
         public var kind: StepKind
         public var details: [String]
@@ -113,5 +113,40 @@ public enum ToolParserKind: String, Sendable, Codable {
         case .packer: PackerMachineReadableParser()
         case .nix: NixInternalJSONParser()
         }
+    }
+}
+
+// The environment keeps its order as pairs; JSON has no tuples, so it travels as [[name, value]].
+extension BuildPlan {
+    enum CodingKeys: String, CodingKey {
+        case manifest, method, steps, environment, limits, timeout, warnings, blockers, producedArtifacts, engineNote
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        manifest = try c.decode(Manifest.self, forKey: .manifest)
+        method = try c.decode(BuildMethod.self, forKey: .method)
+        steps = try c.decode([PlannedStep].self, forKey: .steps)
+        environment = try c.decode([[String]].self, forKey: .environment).compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil }
+        limits = try c.decode(LimitRequest.self, forKey: .limits)
+        timeout = try c.decodeIfPresent(Duration.self, forKey: .timeout)
+        warnings = try c.decode([ManifestDiagnostic].self, forKey: .warnings)
+        blockers = try c.decode([MethodUnavailable].self, forKey: .blockers)
+        producedArtifacts = try c.decode([String].self, forKey: .producedArtifacts)
+        engineNote = try c.decodeIfPresent(String.self, forKey: .engineNote)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(manifest, forKey: .manifest)
+        try c.encode(method, forKey: .method)
+        try c.encode(steps, forKey: .steps)
+        try c.encode(environment.map { [$0.0, $0.1] }, forKey: .environment)
+        try c.encode(limits, forKey: .limits)
+        try c.encodeIfPresent(timeout, forKey: .timeout)
+        try c.encode(warnings, forKey: .warnings)
+        try c.encode(blockers, forKey: .blockers)
+        try c.encode(producedArtifacts, forKey: .producedArtifacts)
+        try c.encodeIfPresent(engineNote, forKey: .engineNote)
     }
 }

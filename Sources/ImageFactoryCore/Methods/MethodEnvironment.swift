@@ -148,7 +148,7 @@ public enum ContainerEngine: Sendable, Hashable {
 }
 
 /// Why a method cannot run on this machine, and what to install.
-public struct MethodUnavailable: Error, Sendable, Hashable, CustomStringConvertible {
+public struct MethodUnavailable: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     public var tool: String
     public var reason: String
     public var install: String

@@ -19,6 +19,8 @@ public struct Project: Codable, Sendable, Hashable, FetchableRecord, MutablePers
     /// Which engine runs the docker and buildx methods: `auto` (a running Docker engine, else podman), `podman` or `docker`.
     public var containerEngine: ContainerEngineChoice = .auto
     public var createdAt: Date
+    /// Set when an admin archived the project: its history stays readable, it takes no new builds.
+    public var archivedAt: Date? = nil
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = ProjectID(rawValue: inserted.rowID) }
 

@@ -13,5 +13,17 @@ public struct User: Codable, Sendable, Hashable, FetchableRecord, MutablePersist
     public var createdAt: Date
     public var lastActiveAt: Date
 
+    public init(id: UserID?, tenantId: TenantID, login: String, uid: Int64?, displayName: String, email: String?,
+                createdAt: Date, lastActiveAt: Date) {
+        self.id = id
+        self.tenantId = tenantId
+        self.login = login
+        self.uid = uid
+        self.displayName = displayName
+        self.email = email
+        self.createdAt = createdAt
+        self.lastActiveAt = lastActiveAt
+    }
+
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = UserID(rawValue: inserted.rowID) }
 }

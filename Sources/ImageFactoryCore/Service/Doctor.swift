@@ -2,8 +2,8 @@ import Foundation
 import Subprocess
 
 /// What `imagefactory doctor` reports: where data lives, the schema, which tools and limits work here.
-public struct DoctorReport: Sendable {
-    public struct Tool: Sendable {
+public struct DoctorReport: Sendable, Codable {
+    public struct Tool: Sendable, Codable {
         public var name: String
         public var purpose: String
         public var path: String?

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One row of `doctor`'s method matrix: can this method build here, and can its limits be enforced.
-public struct MethodReadiness: Sendable, Hashable {
+public struct MethodReadiness: Sendable, Hashable, Codable {
     public var method: BuildMethod
     /// The tool that runs it and its version, or nil when missing.
     public var tool: String?

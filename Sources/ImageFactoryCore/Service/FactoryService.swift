@@ -145,14 +145,14 @@ public final class FactoryService: Sendable {
 
     /// The manifest checked, and planned when it is valid (once: planning probes the machine's tools). A method
     /// this machine cannot run adds a warning at `method` that says what to install.
-    private func checkAndPlan(text: String, file: String?, in project: Project) throws
+    private func checkAndPlan(text: String, file: String?, in project: Project, workingDirectory: String? = nil) throws
         -> (check: ManifestCheck, plan: Result<BuildPlan, any Error>?) {
         try authorize(.viewProject, in: project)
         var check = ManifestLoader.check(text: text, file: file, context: project.validationContext)
         guard check.isValid, let manifest = check.manifest, let planner = BuildMethodCatalog.planner(for: manifest.method) else {
             return (check, nil)
         }
-        let planned = Result { try planner.plan(resolvingContext(manifest, file: file), project: project, warnings: check.warnings) }
+        let planned = Result { try planner.plan(resolvingContext(manifest, file: file, workingDirectory: workingDirectory), project: project, warnings: check.warnings) }
         guard case .success(var plan) = planned else { return (check, planned) }
         for blocker in plan.blockers {
             let warning = ManifestDiagnostic(
@@ -164,16 +164,10 @@ public final class FactoryService: Sendable {
         return (check, .success(plan))
     }
 
-    public struct DryRun: Sendable {
-        public var check: ManifestCheck
-        public var plan: BuildPlan?
-        public var limits: LimitPlan?
-        /// Why the build could not be planned although the manifest is valid (a tool this machine lacks).
-        public var blocker: String?
-    }
+    public typealias DryRun = DryRunReport
 
-    public func dryRun(text: String, file: String?, in project: Project) throws -> DryRun {
-        let (check, planned) = try checkAndPlan(text: text, file: file, in: project)
+    public func dryRun(text: String, file: String?, in project: Project, workingDirectory: String? = nil) throws -> DryRun {
+        let (check, planned) = try checkAndPlan(text: text, file: file, in: project, workingDirectory: workingDirectory)
         guard check.isValid, let manifest = check.manifest else { return DryRun(check: check) }
         guard let planned else {
             return DryRun(check: check, blocker: BuildMethodCatalog.unsupportedReason(manifest.method))
@@ -205,6 +199,9 @@ public final class FactoryService: Sendable {
             throw FactoryError.invalidInput("priority \(priority) is out of range: use -100 (last) to 100 (first); 0 is normal")
         }
         try authorize(.startBuild, in: project)
+        if project.archivedAt != nil {
+            throw FactoryError.conflict("project `\(project.name)` is archived: it takes no new builds (an admin can restore it with `imagefactory project set --archived false`)")
+        }
         let check = ManifestLoader.check(text: text, file: file, context: project.validationContext)
         guard check.isValid, var manifest = check.manifest else {
             throw FactoryError.invalidManifest(file: file, diagnostics: check.diagnostics)

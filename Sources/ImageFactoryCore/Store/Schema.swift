@@ -188,8 +188,14 @@ enum Schema {
                     CHECK (containerEngine IN ('auto','podman','docker'));
                 """)
         }
+        migrator.registerMigration("v4-projects") { db in
+            // An archived project keeps its builds and artifacts but takes no new builds.
+            try db.execute(sql: """
+                ALTER TABLE project ADD COLUMN archivedAt DATETIME;
+                """)
+        }
         return migrator
     }
 
-    static var latestVersion: String { "v3-methods" }
+    static var latestVersion: String { "v4-projects" }
 }

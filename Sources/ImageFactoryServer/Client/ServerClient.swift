@@ -9,26 +9,49 @@ public enum ClientEvent: Sendable {
     case closed(String?)
 }
 
-/// A connection to the build server: synchronous requests (any thread) and a stream of events.
-/// A reader thread takes every frame off the socket at once, so the server never sees this client as slow
-/// because a caller was busy.
+/// A connection to the build server, and the client API's real implementation: synchronous requests
+/// (any thread) and a stream of pushed events. A reader thread takes every frame off the socket at once, so
+/// the server never sees this client as slow because a caller was busy.
 public final class ServerClient: @unchecked Sendable {
     public let endpoint: ServerEndpoint
     public let welcome: Welcome
-    public let events: AsyncStream<ClientEvent>
+    /// Everything pushed, log lines included (followers); ``events`` is the same without the lines.
+    public let frames: AsyncStream<ClientEvent>
 
     private let socket: FrameSocket
     private let continuation: AsyncStream<ClientEvent>.Continuation
     private let lock = NSCondition()
     private var nextID: UInt64 = 1
-    private var replies: [UInt64: ReplyFrame] = [:]
+    private var replies: [UInt64: [UInt8]] = [:]
     private var closedReason: String??
+    private var eventStream: AsyncStream<ServerEvent>?
 
     private init(socket: FrameSocket, endpoint: ServerEndpoint, welcome: Welcome) {
         self.socket = socket
         self.endpoint = endpoint
         self.welcome = welcome
-        (events, continuation) = AsyncStream<ClientEvent>.makeStream()
+        (frames, continuation) = AsyncStream<ClientEvent>.makeStream()
+    }
+
+    /// Pushed events without log lines; the end of the connection arrives as `.stopping`.
+    public var events: AsyncStream<ServerEvent> {
+        lock.withLock {
+            if let s = eventStream { return s }
+            let (stream, out) = AsyncStream<ServerEvent>.makeStream()
+            let source = frames
+            Task.detached {
+                for await item in source {
+                    switch item {
+                    case .event(let e): out.yield(e)
+                    case .lines: break
+                    case .closed(let reason): out.yield(.stopping(reason: reason ?? "the connection to the build server closed"))
+                    }
+                }
+                out.finish()
+            }
+            eventStream = stream
+            return stream
+        }
     }
 
     /// Connects to the server of this data directory, starting one in the background when none runs
@@ -90,24 +113,31 @@ public final class ServerClient: @unchecked Sendable {
 
     // MARK: Requests
 
-    /// Sends a request and waits for its reply; the server's errors come back as `FactoryError.server`.
-    public func call(_ request: Request) throws -> Reply {
-        let id: UInt64 = lock.withLock {
-            defer { nextID += 1 }
-            return nextID
+    /// Sends a request and waits for its reply, decoded as `type`; the server's errors come back as
+    /// `FactoryError.server` with the server's message and exit status.
+    public func call<Value: Codable>(_ request: Request, as type: Value.Type) throws -> Value {
+        // Ids must reach the server in increasing order: the id is taken and the frame sent under one lock, so
+        // concurrent callers (the interface loads screens on several threads) can never swap them.
+        let (id, sent, size): (UInt64, Bool, Int) = lock.withLock {
+            let id = nextID
+            let frame = WireJSON.frame(.request, RequestFrame(id: id, request: request))
+            guard frame.payload.count <= WireProtocol.maxRequestPayload else { return (id, false, frame.payload.count) }
+            nextID += 1
+            return (id, closedReason == nil && socket.write(frame), frame.payload.count)
         }
-        let frame = WireJSON.frame(.request, RequestFrame(id: id, request: request))
-        // Ids must reach the server in order: sending under the lock keeps concurrent callers ordered.
-        let sent = lock.withLock { closedReason == nil && socket.write(frame) }
+        guard size <= WireProtocol.maxRequestPayload else {
+            throw FactoryError.invalidInput("this request is \(ByteCount(bytes: Int64(size))), over the build server's limit of \(ByteCount(bytes: Int64(WireProtocol.maxRequestPayload))) per request: a manifest must be smaller (put large files in the context)")
+        }
         guard sent else { throw FactoryError.runtime("the build server connection is closed" + (lock.withLock { closedReason ?? nil }.map { ": \($0)" } ?? "")) }
         lock.lock()
         defer { lock.unlock() }
         while replies[id] == nil && closedReason == nil { lock.wait() }
-        guard let reply = replies.removeValue(forKey: id) else {
+        guard let payload = replies.removeValue(forKey: id) else {
             throw FactoryError.runtime("the build server closed the connection" + ((closedReason ?? nil).map { ": \($0)" } ?? ""))
         }
-        if let error = reply.error { throw error.factoryError }
-        guard let value = reply.reply else { throw FactoryError.runtime("the build server sent an empty reply") }
+        let body = try ReplyCodec.body(Value.self, payload)
+        if let error = body.error { throw error.factoryError }
+        guard let value = body.value else { throw FactoryError.runtime("the build server sent an empty reply") }
         return value
     }
 
@@ -126,9 +156,9 @@ public final class ServerClient: @unchecked Sendable {
                 let frame = try socket.readFrame(limit: WireProtocol.maxServerPayload)
                 switch frame.kind {
                 case .reply:
-                    let reply = try WireJSON.decode(ReplyFrame.self, frame.payload)
+                    let id = try ReplyCodec.id(of: frame.payload)
                     lock.withLock {
-                        replies[reply.id] = reply
+                        replies[id] = frame.payload
                         lock.broadcast()
                     }
                 case .event:

@@ -255,7 +255,7 @@ public final class BuildServer: @unchecked Sendable {
         let writer = Thread { connection.runWriter() }
         writer.name = "client-writer"
         writer.start()
-        connection.send(event: .welcome(Welcome(serverPid: getpid(), version: settings.version, login: user.login, uid: Int64(creds.uid))))
+        connection.send(event: .welcome(Welcome(serverPid: getpid(), version: settings.version, login: user.login, uid: Int64(creds.uid), user: user)))
         let handler = RequestHandler(server: self, connection: connection)
         while true {
             do {
@@ -263,7 +263,7 @@ public final class BuildServer: @unchecked Sendable {
                 guard frame.kind == .request else { throw FrameError.unexpectedKind(frame.kind) }
                 let request = try WireJSON.decode(RequestFrame.self, frame.payload)
                 try connection.accept(requestID: request.id)
-                connection.send(WireJSON.frame(.reply, handler.handle(request)))
+                connection.send(handler.handle(request))
             } catch FrameError.closed(midFrame: false) {
                 break
             } catch let error as FrameError {

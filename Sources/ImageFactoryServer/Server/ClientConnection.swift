@@ -9,6 +9,8 @@ final class ClientConnection: @unchecked Sendable {
     let user: User
     let uid: uid_t
     let service: FactoryService
+    /// Answers this client's calls as its user; keeps the logs it reads open between pages.
+    let api: InProcessFactoryAPI
 
     /// Bytes a client may have queued before it counts as behind: log lines then wait in the store
     /// (the server re-reads them when the client catches up) and other events still go out.
@@ -36,6 +38,7 @@ final class ClientConnection: @unchecked Sendable {
         self.user = user
         self.uid = uid
         self.service = service
+        api = InProcessFactoryAPI(service: service)
     }
 
     // MARK: Sending
@@ -141,9 +144,10 @@ final class ClientConnection: @unchecked Sendable {
 
     // MARK: Subscriptions
 
-    func subscribe(build: BuildID, from seq: Int) {
+    /// `seq` nil: the build's events without its log lines.
+    func subscribe(build: BuildID, from seq: Int?) {
         lock.withLock {
-            buildCursors[build] = max(0, seq)
+            buildCursors[build] = seq.map { max(0, $0) } ?? Int.max
             behindReported.remove(build)
         }
     }

@@ -147,6 +147,7 @@ final class EventHub: @unchecked Sendable {
 
         let pending = try sendLines(connections, builds: current)
         try sendDashboard(connections, builds: builds)
+        sendProjectChanges(connections)
         return pending
     }
 
@@ -216,7 +217,31 @@ final class EventHub: @unchecked Sendable {
         let active = try builds.filter { !$0.status.isFinished }.map(row)
         guard active != lastDashboard else { return }
         lastDashboard = active
-        for c in followers { c.send(event: .dashboard(active)) }
+        // Each client hears only of its own projects' builds.
+        for c in followers {
+            let visible = Set(try store.projects(visibleTo: c.user.id!).compactMap(\.0.id))
+            c.send(event: .dashboard(active.filter { visible.contains($0.build.projectId) }))
+        }
+    }
+
+    private let changedLock = NSLock()
+    private var changedProjects: Set<ProjectID> = []
+
+    /// A project's settings, members or templates changed: its dashboards hear of it on the next tick.
+    func projectChanged(_ project: ProjectID) {
+        changedLock.withLock { _ = changedProjects.insert(project) }
+        wake()
+    }
+
+    private func sendProjectChanges(_ connections: [ClientConnection]) {
+        let changed = changedLock.withLock { () -> Set<ProjectID> in
+            defer { changedProjects.removeAll() }
+            return changedProjects
+        }
+        for project in changed {
+            projectNames.removeValue(forKey: project)
+            for c in connections where c.followsDashboard { c.send(event: .projectChanged(project)) }
+        }
     }
 
     /// Newly followed dashboards get the current list at once.

@@ -2,109 +2,107 @@ import Foundation
 import GRDB
 import ImageFactoryCore
 
-/// Answers one client's requests through FactoryService as the user the socket says it is.
+/// Answers one client's requests through the client API answered in-process (``InProcessFactoryAPI``,
+/// over FactoryService as the user the socket says it is); subscriptions and the server's own state
+/// are answered here.
 struct RequestHandler {
     let server: BuildServer
     let connection: ClientConnection
-    var service: FactoryService { connection.service }
-    var store: FactoryStore { server.store }
+    var api: InProcessFactoryAPI { connection.api }
 
-    func handle(_ frame: RequestFrame) -> ReplyFrame {
+    func handle(_ frame: RequestFrame) -> Frame {
         do {
-            return ReplyFrame(id: frame.id, reply: try reply(frame.request), error: nil)
+            return try reply(frame.id, frame.request)
         } catch {
-            return ReplyFrame(id: frame.id, reply: nil, error: RemoteError(error))
+            return ReplyCodec.frame(id: frame.id, ReplyBody<Done>(value: nil, error: RemoteError(error)))
         }
     }
 
-    private func reply(_ request: Request) throws -> Reply {
+    private func reply(_ id: UInt64, _ request: Request) throws -> Frame {
+        func ok<T: Codable>(_ value: T) -> Frame { ReplyCodec.frame(id: id, ReplyBody(value: value, error: nil)) }
         switch request {
-        case .status:
-            return .status(try status())
+        case .status: return ok(try status())
+        case .dashboard: return ok(try api.dashboard())
+        case .projects: return ok(try api.projects())
+        case .project(let name): return ok(try api.project(name))
+        case .projectByID(let p): return ok(try api.project(id: p))
+        case .createProject(let name, let description):
+            let row = try api.createProject(name: name, description: description)
+            server.hub.projectChanged(row.project.id!)
+            return ok(row)
+        case .changeProject(let p, let change):
+            let row = try api.changeProject(p, change)
+            server.hub.projectChanged(p)
+            server.scheduler.wake()
+            return ok(row)
+        case .members(let p): return ok(try api.members(of: p))
+        case .setMember(let login, let uid, let role, let p):
+            let row = try api.setMember(login: login, uid: uid, role: role, in: p)
+            server.hub.projectChanged(p)
+            return ok(row.map { [$0] } ?? [])
+        case .activity(let p, let limit): return ok(try api.activity(project: p, limit: limit))
+        case .templates(let p): return ok(try api.templates(in: p))
+        case .saveTemplate(let name, let text, let file, let team, let p):
+            let t = try api.saveTemplate(name: name, manifestText: text, file: file, team: team, in: p)
+            server.hub.projectChanged(p)
+            return ok(t)
+        case .dryRun(let text, let file, let p, let cwd): return ok(try api.dryRun(text: text, file: file, in: p, workingDirectory: cwd))
         case .startBuild(let r):
-            let project = try service.project(r.project)
-            let template = try r.template.map { try service.template(named: $0, in: project) }
-            let build = try service.startBuild(text: r.text, file: r.file, in: project, template: template,
-                                               priority: r.priority, workingDirectory: r.workingDirectory)
+            let detail = try api.startBuild(r)
             server.scheduler.wake()
-            return .build(try detail(build))
-        case .cancelBuild(let reference, let defaultProject):
-            let build = try service.cancelBuild(try parse(reference), defaultProject: defaultProject)
-            server.scheduler.wake()
-            return .build(try detail(build))
-        case .listBuilds(let project, let limit):
-            let p = try project.map { try service.project($0) }
-            return .builds(try service.builds(in: p, limit: max(1, min(limit, 1000))).map { try row($0) })
-        case .showBuild(let reference, let defaultProject):
-            let (build, _) = try service.resolve(try parse(reference), defaultProject: defaultProject)
-            return .build(try detail(build))
-        case .readLog(let id, let from, let count):
-            let (build, _) = try service.build(id: id)
-            guard from >= 0, count >= 0 else { throw FactoryError.invalidInput("log range must not be negative (from \(from), count \(count))") }
-            guard let reader = try service.logReader(for: build) else {
-                return .logLines(LogPage(build: id, committedLines: 0, lines: []))
-            }
-            let end = min(reader.lineCount, from + min(count, 20_000))
-            let lines = from < end ? try reader.lines(from..<end).map(WireLogLine.init) : []
-            return .logLines(LogPage(build: id, committedLines: reader.lineCount, lines: lines))
-        case .subscribeBuild(let id, let fromSeq):
-            let (build, _) = try service.build(id: id)
-            connection.subscribe(build: id, from: fromSeq)
             server.hub.wake()
-            return .subscribed(build: try row(build), committedLines: Int(build.logLines))
-        case .unsubscribeBuild(let id):
-            connection.unsubscribe(build: id)
-            return .ok
+            return ok(detail)
+        case .cancelBuild(let b):
+            let detail = try api.cancelBuild(b)
+            server.scheduler.wake()
+            server.hub.wake()
+            return ok(detail)
+        case .rerunBuild(let b):
+            let detail = try api.rerunBuild(b)
+            server.scheduler.wake()
+            server.hub.wake()
+            return ok(detail)
+        case .listBuilds(let p, let limit): return ok(try api.builds(project: p, limit: limit))
+        case .showBuild(let reference, let defaultProject):
+            guard let r = BuildReference(parsing: reference) else {
+                throw FactoryError.invalidInput("`\(reference)` is not a build reference: use NUMBER or PROJECT#NUMBER")
+            }
+            return ok(try api.build(r, defaultProject: defaultProject))
+        case .buildByID(let b): return ok(try api.build(id: b))
+        case .metrics(let b, let since): return ok(try api.metrics(of: b, sinceMs: since))
+        case .queryLog(let b, let q): return ok(try api.queryLog(b, q))
+        case .compareWithLastGood(let b): return ok(try api.compareWithLastGood(b))
+        case .readArtifact(let b, let name, let offset, let length):
+            return ok(try api.readArtifact(b, name: name, offset: offset, length: length))
+        case .notifications(let limit): return ok(try api.notifications(limit: limit))
+        case .doctor: return ok(try api.doctor())
+        case .subscribeBuild(let b, let fromSeq, let lines):
+            let detail = try api.build(id: b)
+            connection.subscribe(build: b, from: lines ? fromSeq : nil)
+            server.hub.wake()
+            return ok(detail)
+        case .unsubscribeBuild(let b):
+            connection.unsubscribe(build: b)
+            return ok(Done())
         case .subscribeDashboard:
             connection.followDashboard()
-            connection.send(event: .dashboard(try activeRows()))
-            return .ok
+            connection.send(event: .dashboard(try api.activeRows()))
+            return ok(Done())
         case .subscribeNotifications:
             connection.followNotifications()
-            return .ok
-        case .notifications(let limit):
-            return .notifications(try store.notifications(for: connection.user.id!, limit: max(1, min(limit, 500))))
-        case .addMember(let r):
-            let project = try service.project(r.project)
-            let user = try service.addMember(login: r.login, uid: r.uid, role: r.role, in: project)
-            return .member(login: user.login, uid: user.uid, project: project.name, role: r.role)
+            return ok(Done())
         case .stopServer(let now):
             // Only the account the server runs as (or root) may stop it.
             guard connection.uid == geteuid() || connection.uid == 0 else {
                 throw FactoryError.permissionDenied("only the server's own user (uid \(geteuid())) can stop it")
             }
             server.requestStop(now: now, by: "\(connection.user.login) (uid \(connection.uid))")
-            return .ok
+            return ok(Done())
         }
-    }
-
-    private func parse(_ reference: String) throws -> BuildReference {
-        guard let r = BuildReference(parsing: reference) else {
-            throw FactoryError.invalidInput("`\(reference)` is not a build reference: use NUMBER or PROJECT#NUMBER")
-        }
-        return r
-    }
-
-    func row(_ build: Build) throws -> BuildRow {
-        let project = try store.project(id: build.projectId)?.name ?? "?"
-        return BuildRow(build: build, project: project, startedBy: try store.user(id: build.startedBy)?.login)
-    }
-
-    private func detail(_ build: Build) throws -> BuildDetail {
-        BuildDetail(row: try row(build), steps: try service.steps(of: build), artifacts: try service.artifacts(of: build),
-                    toolSteps: try service.toolSteps(of: build))
-    }
-
-    private func activeRows() throws -> [BuildRow] {
-        let visible = Set(try service.projects().compactMap(\.project.id))
-        return try store.builds(project: nil, statuses: [.queued, .running], limit: 1000)
-            .filter { visible.contains($0.projectId) }
-            .sorted { ($0.status == .running ? 0 : 1, -$0.priority, $0.id!) < ($1.status == .running ? 0 : 1, -$1.priority, $1.id!) }
-            .map(row)
     }
 
     private func status() throws -> ServerStatus {
-        let active = try activeRows()
+        let active = try api.activeRows()
         let running = active.filter { $0.build.status == .running || $0.build.runnerPid != nil }
         let queued = active.filter { $0.build.status == .queued && $0.build.runnerPid == nil }
         let use = ResourceUse(builds: running.count,

@@ -1,58 +1,43 @@
 import Foundation
 import ImageFactoryCore
 
-/// What a client asks. The caller's identity is never part of a request: the server takes it from the socket.
+/// What a client asks: one case per call of the client API (``FactoryAPI``). The caller's identity is never
+/// part of a request: the server takes it from the socket.
 public enum Request: Codable, Sendable {
     case status
+    case dashboard
+    case projects
+    case project(name: String?)
+    case projectByID(ProjectID)
+    case createProject(name: String, description: String)
+    case changeProject(ProjectID, ProjectSettingsChange)
+    case members(ProjectID)
+    case setMember(login: String, uid: Int64?, role: Role?, project: ProjectID)
+    case activity(project: ProjectID?, limit: Int)
+    case templates(ProjectID)
+    case saveTemplate(name: String, manifestText: String, file: String?, team: Bool, project: ProjectID)
+    case dryRun(text: String, file: String?, project: ProjectID, workingDirectory: String?)
     case startBuild(StartBuildRequest)
-    case cancelBuild(reference: String, defaultProject: String?)
-    case listBuilds(project: String?, limit: Int)
+    case cancelBuild(BuildID)
+    case rerunBuild(BuildID)
+    case listBuilds(project: ProjectID?, limit: Int)
     case showBuild(reference: String, defaultProject: String?)
-    case readLog(build: BuildID, from: Int, count: Int)
-    /// Live events of one build; log lines from `fromSeq` on (0 for all, the committed count for new ones only).
-    case subscribeBuild(build: BuildID, fromSeq: Int)
+    case buildByID(BuildID)
+    case metrics(BuildID, sinceMs: Int64)
+    case queryLog(BuildID, LogQuery)
+    case compareWithLastGood(BuildID)
+    case readArtifact(BuildID, name: String, offset: Int64, length: Int)
+    case notifications(limit: Int)
+    case doctor
+    /// Live events of one build; with `lines`, its log lines from `fromSeq` on (0 for all, the committed
+    /// count for new ones only).
+    case subscribeBuild(build: BuildID, fromSeq: Int, lines: Bool)
     case unsubscribeBuild(build: BuildID)
     /// Queued and running builds whenever they change.
     case subscribeDashboard
     /// The caller's own notifications (their builds starting, succeeding, failing).
     case subscribeNotifications
-    case notifications(limit: Int)
-    case addMember(AddMemberRequest)
     case stopServer(now: Bool)
-}
-
-public struct StartBuildRequest: Codable, Sendable {
-    public var text: String
-    public var file: String?
-    public var project: String?
-    public var template: String?
-    public var priority: Int
-    /// The client's working directory, for a manifest's relative `context`.
-    public var workingDirectory: String?
-
-    public init(text: String, file: String?, project: String?, template: String?, priority: Int, workingDirectory: String?) {
-        self.text = text
-        self.file = file
-        self.project = project
-        self.template = template
-        self.priority = priority
-        self.workingDirectory = workingDirectory
-    }
-}
-
-public struct AddMemberRequest: Codable, Sendable {
-    public var login: String
-    /// The account's OS uid; looked up from the server's password database when absent.
-    public var uid: Int64?
-    public var project: String?
-    public var role: Role
-
-    public init(login: String, uid: Int64?, project: String?, role: Role) {
-        self.login = login
-        self.uid = uid
-        self.project = project
-        self.role = role
-    }
 }
 
 public struct RequestFrame: Codable, Sendable {
@@ -61,21 +46,32 @@ public struct RequestFrame: Codable, Sendable {
     public var request: Request
 }
 
-public enum Reply: Codable, Sendable {
-    case ok
-    case status(ServerStatus)
-    case build(BuildDetail)
-    case builds([BuildRow])
-    case logLines(LogPage)
-    case subscribed(build: BuildRow, committedLines: Int)
-    case notifications([BuildNotification])
-    case member(login: String, uid: Int64?, project: String, role: Role)
+/// A reply travels as the request's id (8 bytes, big-endian) and then this body in JSON: the value of
+/// the call's own type, or the error. The receiver decodes the body with the type it asked for.
+public struct ReplyBody<Value: Codable>: Codable {
+    public var value: Value?
+    public var error: RemoteError?
 }
 
-public struct ReplyFrame: Codable, Sendable {
-    public var id: UInt64
-    public var reply: Reply?
-    public var error: RemoteError?
+/// A call with nothing to return.
+public struct Done: Codable, Sendable { public init() {} }
+
+enum ReplyCodec {
+    static func frame<Value: Codable>(id: UInt64, _ body: ReplyBody<Value>) -> Frame {
+        var out = [UInt8]()
+        withUnsafeBytes(of: id.bigEndian) { out += $0 }
+        out += (try? WireJSON.encoder().encode(body)).map { Array($0) } ?? Array(#"{"error":{"message":"the reply could not be encoded","exitCode":70}}"#.utf8)
+        return Frame(kind: .reply, payload: out)
+    }
+
+    static func id(of payload: [UInt8]) throws -> UInt64 {
+        guard payload.count >= 8 else { throw FrameError.malformed("a reply shorter than its id") }
+        return payload[0..<8].reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    static func body<Value: Codable>(_ type: Value.Type, _ payload: [UInt8]) throws -> ReplyBody<Value> {
+        try WireJSON.decode(ReplyBody<Value>.self, Array(payload.dropFirst(8)))
+    }
 }
 
 public struct RemoteError: Codable, Sendable, Error, CustomStringConvertible {
@@ -98,55 +94,6 @@ public struct RemoteError: Codable, Sendable, Error, CustomStringConvertible {
 
     public var description: String { message }
     public var factoryError: FactoryError { .server(message, exitCode: exitCode) }
-}
-
-/// A build with the name of its project, the unit every list shows.
-public struct BuildRow: Codable, Sendable, Hashable {
-    public var build: Build
-    public var project: String
-    public var startedBy: String?
-
-    public init(build: Build, project: String, startedBy: String?) {
-        self.build = build
-        self.project = project
-        self.startedBy = startedBy
-    }
-
-    public var reference: String { "\(project)#\(build.number.rawValue)" }
-}
-
-public struct BuildDetail: Codable, Sendable {
-    public var row: BuildRow
-    public var steps: [Step]
-    public var artifacts: [Artifact]
-    /// The build tool's own steps; absent from servers older than the methods issue.
-    public var toolSteps: [ToolStep]?
-}
-
-public struct LogPage: Codable, Sendable {
-    public var build: BuildID
-    public var committedLines: Int
-    public var lines: [WireLogLine]
-}
-
-public struct WireLogLine: Codable, Sendable, Hashable {
-    public var seq: Int
-    public var timeMs: UInt32
-    public var step: UInt16
-    public var level: LogLevel
-    public var text: String
-
-    public init(seq: Int, timeMs: UInt32, step: UInt16, level: LogLevel, text: String) {
-        self.seq = seq
-        self.timeMs = timeMs
-        self.step = step
-        self.level = level
-        self.text = text
-    }
-
-    public init(_ line: LogLine) {
-        self.init(seq: line.seq, timeMs: line.timeMs, step: line.step, level: line.level, text: line.display)
-    }
 }
 
 public struct ServerStatus: Codable, Sendable {
@@ -180,28 +127,6 @@ public struct ResourceUse: Codable, Sendable, Hashable {
     public var builds: Int
     public var cpus: Double
     public var memoryBytes: Int64
-}
-
-/// Sent once when a connection is accepted: who the server took the caller to be.
-public struct Welcome: Codable, Sendable {
-    public var serverPid: Int32
-    public var version: String
-    public var login: String
-    public var uid: Int64
-}
-
-public enum ServerEvent: Codable, Sendable {
-    case welcome(Welcome)
-    case build(BuildRow)
-    case step(Step)
-    case metric(MetricRow)
-    case artifact(Artifact)
-    /// The client is reading this build's log more slowly than it grows: `nextSeq` is where the server is
-    /// sending from, `committedLines` where the log is. A follower may re-read the end from the store instead.
-    case behind(build: BuildID, nextSeq: Int, committedLines: Int)
-    case dashboard([BuildRow])
-    case notification(BuildNotification)
-    case stopping(reason: String)
 }
 
 // MARK: Encoding

@@ -17,3 +17,30 @@ final class Mailbox: @unchecked Sendable {
         }
     }
 }
+
+/// A self-pipe: background work signals it after posting to the mailbox, and the loop's wait for input
+/// returns at once.
+final class Wakeup: @unchecked Sendable {
+    let readFD: Int32
+    private let writeFD: Int32
+
+    init() {
+        var fds: [Int32] = [-1, -1]
+        if pipe(&fds) == 0 {
+            for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        }
+        readFD = fds[0]
+        writeFD = fds[1]
+    }
+
+    deinit {
+        if readFD >= 0 { Foundation.close(readFD) }
+        if writeFD >= 0 { Foundation.close(writeFD) }
+    }
+
+    func signal() {
+        guard writeFD >= 0 else { return }
+        var byte: UInt8 = 1
+        _ = write(writeFD, &byte, 1)
+    }
+}

@@ -29,10 +29,13 @@ protocol Screen: AnyObject {
     /// The product's own path for this screen (`/projects/1/builds/3/logs`).
     var link: String { get }
     var title: String { get }
-    /// Reloads data; called off the UI loop. Returns the change to apply on the loop.
-    func load(_ service: FactoryService) throws -> (@Sendable () -> Void)?
-    /// Whether the data changes by itself (a running build): then it is reloaded a few times a second.
+    /// Reloads data through the client API; called off the UI loop when the screen opens and when the
+    /// server pushes a change it shows. Returns the change to apply on the loop.
+    func load(_ api: any FactoryAPI) throws -> (@Sendable () -> Void)?
+    /// Whether what is drawn moves by itself (a spinner, an elapsed time): then frames are redrawn, not reloaded.
     var isLive: Bool { get }
+    /// The build whose pushed events this screen shows, if any.
+    var followedBuild: BuildID? { get }
     func render(into grid: inout Grid, rect: Rect, context: RenderContext)
     /// An action from the registry, in this screen's context. Nil: not handled here.
     func perform(_ action: ActionID, app: TUIApp) -> ScreenEffect?
@@ -44,6 +47,7 @@ protocol Screen: AnyObject {
 }
 
 extension Screen {
+    var followedBuild: BuildID? { nil }
     func contextMenu(app: TUIApp) -> ContextMenu? { nil }
     func handleKey(_ key: Key, app: TUIApp) -> ScreenEffect? { nil }
     func handleMouse(_ event: MouseEvent, app: TUIApp) -> ScreenEffect? { nil }

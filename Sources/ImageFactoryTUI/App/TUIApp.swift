@@ -3,9 +3,10 @@ import ImageFactoryCore
 import Terminal
 
 /// The full-screen application: one loop that reads keys, applies background loads, and draws at most
-/// `maxFPS` frames a second, each only when something changed. Everything it does goes through FactoryService.
+/// `maxFPS` frames a second, each only when something changed. Everything it reads and does goes through
+/// the client API; screens reload when the server pushes a change they show, never on a timer.
 public final class TUIApp: @unchecked Sendable {
-    let service: FactoryService
+    let api: any FactoryAPI
     let terminal: TerminalBackend
     var theme: Theme
     let glyphs: Glyphs
@@ -19,15 +20,21 @@ public final class TUIApp: @unchecked Sendable {
     private var overlay: Overlay?
     private var loading = Set<ObjectIdentifier>()
     private var lastLoad: [ObjectIdentifier: Date] = [:]
+    /// Screens whose data the server said changed since their last load.
+    private var stale = Set<ObjectIdentifier>()
+    /// The caller's role per project, from the projects the server lists (cleared when a project changes).
+    private var roles: [ProjectID: Role] = [:]
+    private var rolesKnown = false
+    private var subscribedBuild: BuildID?
+    /// Events and notifications wake the loop at once instead of waiting for the next key timeout.
+    private let wakeup = Wakeup()
     let maxFPS = 30
     /// Where "save screen" and saved logs go.
     let outputDirectory: URL
     /// The imagefactory binary, for the `watch` side pane.
     let runnerExecutable: String?
-    /// Starts and cancels builds (through the build server when one is given).
-    let control: any BuildControl
     let desktopNotifications: Bool
-    private var notificationTask: Task<Void, Never>?
+    private var eventTask: Task<Void, Never>?
 
     enum Overlay {
         case help(guide: [String]?, scroll: Int)
@@ -36,13 +43,12 @@ public final class TUIApp: @unchecked Sendable {
         case menu(ContextMenu)
     }
 
-    public init(service: FactoryService, terminal: TerminalBackend, theme: Theme, glyphs: Glyphs,
+    public init(api: any FactoryAPI, terminal: TerminalBackend, theme: Theme, glyphs: Glyphs,
                 registry: ActionRegistry, outputDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-                runnerExecutable: String? = nil, control: (any BuildControl)? = nil, desktopNotifications: Bool = false) {
+                runnerExecutable: String? = nil, desktopNotifications: Bool = false) {
         self.runnerExecutable = runnerExecutable
-        self.control = control ?? LocalBuildControl(service: service)
         self.desktopNotifications = desktopNotifications
-        self.service = service
+        self.api = api
         self.terminal = terminal
         self.theme = theme
         self.glyphs = glyphs
@@ -50,9 +56,29 @@ public final class TUIApp: @unchecked Sendable {
         self.outputDirectory = outputDirectory
     }
 
+    /// The caller's role in the top screen's project: drawn every frame, so asked of the server once per project.
+    /// Outside a project (the dashboard), the highest role the caller has in any project: `n` there is
+    /// available to anyone who may build somewhere, and refused with the role it needs otherwise.
     var role: Role? {
-        guard let screen = stack.last as? ProjectScoped, let project = screen.project else { return nil }
-        return try? service.role(in: project)
+        guard let screen = stack.last as? ProjectScoped, let project = screen.project, let id = project.id else {
+            if !rolesKnown, let projects = try? api.projects() { learn(projects) }
+            rolesKnown = true
+            return roles.values.max()
+        }
+        return role(in: id)
+    }
+
+    func role(in project: ProjectID) -> Role? {
+        if let known = roles[project] { return known }
+        guard let role = api.role(in: project) else { return nil }
+        roles[project] = role
+        return role
+    }
+
+    /// Remembers roles the server just listed, so the next frame needs no round trip.
+    func learn(_ projects: [ProjectRow]) {
+        roles = Dictionary(projects.map { ($0.project.id!, $0.role) }, uniquingKeysWith: { a, _ in a })
+        rolesKnown = true
     }
 
     /// Opens the screen a link names (`/projects/1/builds/3/logs`), or the dashboard.
@@ -63,12 +89,12 @@ public final class TUIApp: @unchecked Sendable {
         guard parts.count >= 2, parts[0] == "projects", let pid = Int64(parts[1]) else {
             throw FactoryError.invalidInput("`\(link)` is not an Image Factory link: use /projects/ID[/builds/N[/logs|/artifacts]]")
         }
-        let project = try service.project(id: ProjectID(rawValue: pid))
+        let project = try api.project(id: ProjectID(rawValue: pid)).project
         if parts.count == 4, parts[2] == "builds", parts[3] == "new" {
             stack.append(ProjectScreen(project: project))
             stack.append(NewBuildScreen(project: project, draftDirectory: outputDirectory))
         } else if parts.count >= 4, parts[2] == "builds", let n = Int64(parts[3]) {
-            let (build, _) = try service.resolve(BuildReference(project: .id(project.id!), number: BuildNumber(n)))
+            let build = try api.build(BuildReference(project: .id(project.id!), number: BuildNumber(n))).row.build
             let tab: BuildScreen.Tab = parts.count >= 5 ? (parts[4] == "logs" ? .logs : parts[4] == "artifacts" ? .artifacts : .overview) : .overview
             stack.append(BuildScreen(build: build, project: project, tab: tab))
         } else if parts.count == 2 {
@@ -86,13 +112,12 @@ public final class TUIApp: @unchecked Sendable {
     /// Runs until the user quits.
     public func run() {
         if stack.isEmpty { stack = [DashboardScreen()] }
-        listenForNotifications()
-        // Probing the build tools takes a few hundred milliseconds: done off the loop before the first review needs it.
-        Thread.detachNewThread { _ = MethodEnvironment.current() }
-        defer { notificationTask?.cancel() }
+        listenForEvents()
+        defer { eventTask?.cancel() }
         let frameInterval = 1.0 / Double(maxFPS)
         var lastFrame = Date.distantPast
         while running {
+            followTopScreen()
             scheduleLoads()
             for apply in mailbox.drain() {
                 apply()
@@ -107,12 +132,14 @@ public final class TUIApp: @unchecked Sendable {
                 dirty = false
                 frame += 1
             }
-            if let key = terminal.readKey(timeoutMs: Int(frameInterval * 1000)) {
+            // Idle (nothing moving, nothing pending): sleep until a key or a pushed event, not a frame tick.
+            let idle = !dirty && stack.last?.isLive != true && message == nil
+            if let key = readKey(timeoutMs: idle ? 1000 : Int(frameInterval * 1000)) {
                 handle(key)
                 dirty = true
                 // Drain what is already typed before drawing, so held keys don't queue frames.
                 var extra = 0
-                while extra < 64, let more = terminal.readKey(timeoutMs: 0) {
+                while extra < 64, let more = readKey(timeoutMs: 0) {
                     handle(more)
                     extra += 1
                 }
@@ -127,7 +154,7 @@ public final class TUIApp: @unchecked Sendable {
     /// Loads the top screen's data and applies it now, as the loop would (benchmarks, tests).
     public func loadVisibleScreen() throws {
         guard let screen = stack.last else { return }
-        try screen.load(service)?()
+        try screen.load(api)?()
         for apply in mailbox.drain() { apply() }
     }
 
@@ -184,16 +211,76 @@ public final class TUIApp: @unchecked Sendable {
         return Rect(x: 0, y: 1, width: w, height: h - 2)
     }
 
-    /// The user's build notifications arrive on the loop as a message, a bell and, when enabled, a
-    /// desktop notification (OSC 9 and OSC 777, wrapped for tmux).
-    private func listenForNotifications() {
-        let stream = control.notifications()
+    /// What the server pushes arrives on the loop: the screens that show it reload, and the user's build
+    /// notifications become a message, a bell and, when enabled, a desktop notification (OSC 9 and OSC 777).
+    private func listenForEvents() {
+        let api = self.api
         let mailbox = self.mailbox
-        notificationTask = Task.detached { [self] in
-            for await n in stream {
-                mailbox.post { self.notify(n) }
+        let wakeup = self.wakeup
+        eventTask = Task.detached { [self] in
+            do {
+                try api.subscribeDashboard()
+                try api.subscribeNotifications()
+            } catch {
+                mailbox.post { self.show("live updates are off: \(error)") }
+            }
+            for await event in api.events {
+                mailbox.post { self.receive(event) }
+                wakeup.signal()
             }
         }
+    }
+
+    func receive(_ event: ServerEvent) {
+        switch event {
+        case .notification(let n):
+            notify(n)
+            markAllStale()
+        case .dashboard:
+            markAllStale()
+        case .projectChanged(let id):
+            roles.removeValue(forKey: id)
+            rolesKnown = false
+            markAllStale()
+        case .build(let row):
+            markStale(following: row.build.id!)
+        case .step(let step):
+            markStale(following: step.buildId)
+        case .metric(let m):
+            markStale(following: m.buildId)
+        case .artifact(let a):
+            markStale(following: a.buildId)
+        case .stopping(let reason):
+            show("the build server went away: \(reason)", seconds: 30)
+        case .welcome, .behind:
+            break
+        }
+    }
+
+    private func markAllStale() {
+        for s in stack { stale.insert(ObjectIdentifier(s)) }
+    }
+
+    private func markStale(following build: BuildID) {
+        for s in stack where s.followedBuild == build { stale.insert(ObjectIdentifier(s)) }
+    }
+
+    /// The top screen's build is the one the server streams events of.
+    private func followTopScreen() {
+        let wanted = stack.last?.followedBuild
+        guard wanted != subscribedBuild else { return }
+        let previous = subscribedBuild
+        subscribedBuild = wanted
+        let api = self.api
+        Task.detached {
+            if let previous { try? api.unsubscribe(build: previous) }
+            if let wanted { try? api.subscribe(build: wanted, fromSeq: 0, lines: false) }
+        }
+    }
+
+    private func readKey(timeoutMs: Int) -> Key? {
+        guard timeoutMs > 0, let waitable = terminal as? WakeableInput else { return terminal.readKey(timeoutMs: timeoutMs) }
+        return waitable.readKey(timeoutMs: timeoutMs, wakeFD: wakeup.readFD)
     }
 
     func notify(_ n: BuildNotification) {
@@ -247,7 +334,7 @@ public final class TUIApp: @unchecked Sendable {
         case .back: if stack.count > 1 { stack.removeLast() } else { running = false }
         case .help: overlay = .help(guide: nil, scroll: 0)
         case .palette: overlay = .palette(PaletteState(entries: paletteEntries()))
-        case .refresh: lastLoad.removeAll()
+        case .refresh: markAllStale(); lastLoad.removeAll()
         case .copyLink: apply(.copy(screen.link, what: "link"))
         case .saveScreen: saveScreen()
         case .newBuild: openNewBuild()
@@ -262,12 +349,29 @@ public final class TUIApp: @unchecked Sendable {
 
     private func openNewBuild() {
         do {
-            let project = try (stack.last as? ProjectScoped)?.project ?? service.project(nil)
-            if let reason = Permission.startBuild.denialReason(for: try service.role(in: project)) {
-                show("New build: \(reason)")
+            if let project = (stack.last as? ProjectScoped)?.project {
+                if let reason = Permission.startBuild.denialReason(for: role(in: project.id!)) {
+                    show("New build: \(reason)")
+                    return
+                }
+                stack.append(NewBuildScreen(project: project, draftDirectory: outputDirectory))
                 return
             }
-            stack.append(NewBuildScreen(project: project, draftDirectory: outputDirectory))
+            // From the dashboard: the only project the user may build in, else ask which.
+            let projects = try api.projects()
+            learn(projects)
+            let buildable = projects.filter { Permission.startBuild.denialReason(for: $0.role) == nil && $0.project.archivedAt == nil }
+            if buildable.count == 1 {
+                stack.append(NewBuildScreen(project: buildable[0].project, draftDirectory: outputDirectory))
+            } else if buildable.isEmpty {
+                show("New build: \(projects.isEmpty ? "you are not a member of any project: create one with `imagefactory project create NAME`" : "requires Member in a project (you are \(Set(projects.map(\.role.title)).sorted().joined(separator: ", ")))")")
+            } else {
+                let entries = buildable.map {
+                    PaletteEntry(title: $0.project.name, subtitle: "new build in this project · \($0.role.rawValue)", keyHint: nil,
+                                 kind: .project, disabledReason: nil, target: .newBuild(projectID: $0.project.id!.rawValue))
+                }
+                overlay = .palette(PaletteState(entries: entries, prompt: "New build in which project?"))
+            }
         } catch {
             show("\(error)")
         }
@@ -347,8 +451,8 @@ public final class TUIApp: @unchecked Sendable {
     }
 
     private func guidePage() -> [String] {
-        let project = (stack.last as? ProjectScoped)?.project ?? (try? service.project(nil))
-        let admins = project.flatMap { try? service.members(of: $0) }?.filter { $0.1 >= .admin } ?? []
+        let project = (stack.last as? ProjectScoped)?.project ?? (try? api.project(nil))?.project
+        let admins = project.flatMap { try? api.members(of: $0.id!) }?.filter { $0.role >= .admin }.map { ($0.user, $0.role) } ?? []
         return HelpOverlay.guidePage(project: project, admins: admins)
     }
 
@@ -356,29 +460,31 @@ public final class TUIApp: @unchecked Sendable {
 
     func paletteEntries() -> [PaletteEntry] {
         var entries = registry.paletteEntries(context: stack.last?.context ?? .global, role: role)
-        if let projects = try? service.projects() {
+        if let projects = try? api.projects() {
+            learn(projects)
             for p in projects {
-                entries.append(PaletteEntry(title: p.project.name, subtitle: "project · \(p.role.rawValue)", keyHint: nil,
+                entries.append(PaletteEntry(title: p.project.name, subtitle: "open project · \(p.role.rawValue)", keyHint: nil,
                                             kind: .project, disabledReason: nil, target: .project(p.project.id!.rawValue)))
-                if let templates = try? service.templates(in: p.project) {
+                if let templates = try? api.templates(in: p.project.id!) {
                     for t in templates {
                         entries.append(PaletteEntry(title: t.name, subtitle: "\(t.scope.rawValue) template · \(t.method.rawValue)",
                                                     keyHint: nil, kind: .template, disabledReason: nil, target: .template(name: t.name)))
                     }
                 }
             }
-            let names = Dictionary(uniqueKeysWithValues: projects.map { ($0.project.id!, $0.project.name) })
-            for b in (try? service.builds(in: nil, limit: 200)) ?? [] {
-                entries.append(PaletteEntry(title: "\(b.number) \(b.name)", subtitle: "build · \(names[b.projectId] ?? "") · \(b.status.rawValue)",
+            let snapshot = try? api.dashboard()
+            for row in (try? api.builds(project: nil, limit: 200)) ?? [] {
+                let b = row.build
+                entries.append(PaletteEntry(title: "\(b.number) \(b.name)", subtitle: "build · \(row.project) · \(b.status.rawValue)",
                                             keyHint: nil, kind: .build, disabledReason: nil,
                                             target: .build(projectID: b.projectId.rawValue, number: b.number.rawValue)))
-                if b.status == .succeeded, let artifacts = try? service.artifacts(of: b) {
-                    for a in artifacts {
-                        entries.append(PaletteEntry(title: a.name, subtitle: "artifact · \(names[b.projectId] ?? "")\(b.number)",
-                                                    keyHint: nil, kind: .artifact, disabledReason: nil,
-                                                    target: .artifact(buildID: b.id!.rawValue, name: a.name)))
-                    }
-                }
+            }
+            for ready in snapshot?.artifacts ?? [] {
+                let a = ready.artifact
+                let b = ready.build.build
+                entries.append(PaletteEntry(title: a.name, subtitle: "artifact · \(ready.build.project)\(b.number)",
+                                            keyHint: nil, kind: .artifact, disabledReason: nil,
+                                            target: .artifact(buildID: b.id!.rawValue, name: a.name)))
             }
         }
         return entries
@@ -393,12 +499,16 @@ public final class TUIApp: @unchecked Sendable {
             switch entry.target {
             case .action(let id): perform(id)
             case .project(let id):
-                stack.append(ProjectScreen(project: try service.project(id: ProjectID(rawValue: id))))
+                stack.append(ProjectScreen(project: try api.project(id: ProjectID(rawValue: id)).project))
+            case .newBuild(let id):
+                stack.append(NewBuildScreen(project: try api.project(id: ProjectID(rawValue: id)).project, draftDirectory: outputDirectory))
             case .build(let projectID, let number):
-                let (build, project) = try service.resolve(BuildReference(project: .id(ProjectID(rawValue: projectID)), number: BuildNumber(number)))
-                stack.append(BuildScreen(build: build, project: project, tab: .overview))
+                let detail = try api.build(BuildReference(project: .id(ProjectID(rawValue: projectID)), number: BuildNumber(number)))
+                let project = try api.project(id: ProjectID(rawValue: projectID)).project
+                stack.append(BuildScreen(build: detail.row.build, project: project, tab: .overview))
             case .artifact(let buildID, _):
-                let (build, project) = try service.build(id: BuildID(rawValue: buildID))
+                let build = try api.build(id: BuildID(rawValue: buildID)).row.build
+                let project = try api.project(id: build.projectId).project
                 stack.append(BuildScreen(build: build, project: project, tab: .artifacts))
             case .template(let name):
                 show("template \(name): write it to a file with `imagefactory build new --template \(name)`")
@@ -410,19 +520,25 @@ public final class TUIApp: @unchecked Sendable {
 
     // MARK: Loading
 
+    /// Loads the top screen when it opens and when a pushed event says its data changed (at most ten
+    /// times a second: a fast build's events coalesce into one reload).
     private func scheduleLoads() {
         guard let screen = stack.last else { return }
         let id = ObjectIdentifier(screen)
         guard !loading.contains(id) else { return }
-        let interval: TimeInterval = screen.isLive ? 0.25 : 5
-        if let last = lastLoad[id], Date().timeIntervalSince(last) < interval { return }
+        if let last = lastLoad[id] {
+            guard stale.contains(id), Date().timeIntervalSince(last) >= 0.1 else { return }
+        }
+        stale.remove(id)
         loading.insert(id)
         lastLoad[id] = Date()
-        let service = self.service
+        let api = self.api
         let mailbox = self.mailbox
+        let wakeup = self.wakeup
         let box = UncheckedScreen(screen)
         Task.detached {
-            let result: Result<(@Sendable () -> Void)?, Error> = Result { try box.screen.load(service) }
+            let result: Result<(@Sendable () -> Void)?, Error> = Result { try box.screen.load(api) }
+            defer { wakeup.signal() }
             mailbox.post { [weak self] in
                 self?.loading.remove(id)
                 switch result {
@@ -437,9 +553,11 @@ public final class TUIApp: @unchecked Sendable {
     /// Runs slow work (a search count over millions of lines) off the loop and applies its result on it.
     func background<T: Sendable>(_ job: @escaping @Sendable () throws -> T, then apply: @escaping @Sendable (Result<T, Error>) -> Void) {
         let mailbox = self.mailbox
+        let wakeup = self.wakeup
         Task.detached {
             let result = Result { try job() }
             mailbox.post { apply(result) }
+            wakeup.signal()
         }
     }
 

@@ -7,17 +7,13 @@ public struct TUISettings: Sendable {
     public var keymap: String?
     /// The imagefactory binary, for the `watch` side pane.
     public var runnerExecutable: String?
-    /// Starts and cancels builds through the build server; nil only queues them (tests).
-    public var control: (any BuildControl)?
     /// Also send OSC 9 and OSC 777 desktop notifications (through SSH and tmux) besides the bell.
     public var desktopNotifications: Bool
 
-    public init(theme: String?, keymap: String?, runnerExecutable: String?, control: (any BuildControl)? = nil,
-                desktopNotifications: Bool = false) {
+    public init(theme: String?, keymap: String?, runnerExecutable: String?, desktopNotifications: Bool = false) {
         self.theme = theme
         self.keymap = keymap
         self.runnerExecutable = runnerExecutable
-        self.control = control
         self.desktopNotifications = desktopNotifications
     }
 }
@@ -31,7 +27,7 @@ public enum TUIStart: Sendable {
 /// Opens the terminal and runs the application. Theme and keymap problems are reported before the
 /// screen is taken, so their file:line:column messages stay readable.
 public enum TUILauncher {
-    public static func run(service: FactoryService, start: TUIStart, settings: TUISettings,
+    public static func run(api: any FactoryAPI, start: TUIStart, settings: TUISettings,
                            environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let baseTheme: Theme
         do {
@@ -56,9 +52,9 @@ public enum TUILauncher {
         }
         defer { terminal.shutdown() }
         let theme = baseTheme.resolved(for: terminal.capabilities, noColor: ThemeLoader.noColorRequested(environment: environment))
-        let app = TUIApp(service: service, terminal: terminal, theme: theme, glyphs: Glyphs.for(terminal.capabilities),
+        let app = TUIApp(api: api, terminal: terminal, theme: theme, glyphs: Glyphs.for(terminal.capabilities),
                          registry: ActionRegistry(keymap: keymap), runnerExecutable: settings.runnerExecutable,
-                         control: settings.control, desktopNotifications: settings.desktopNotifications)
+                         desktopNotifications: settings.desktopNotifications)
         switch start {
         case .dashboard: try app.open(link: nil)
         case .link(let link): try app.open(link: link)

@@ -2,6 +2,8 @@
 public enum PaletteTarget: Sendable, Hashable {
     case action(ActionID)
     case project(Int64)
+    /// The new build screen of a project (the dashboard's `n` with several projects).
+    case newBuild(projectID: Int64)
     case build(projectID: Int64, number: Int64)
     case template(name: String)
     case artifact(buildID: Int64, name: String)

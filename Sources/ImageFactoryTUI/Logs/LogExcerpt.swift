@@ -22,7 +22,7 @@ public struct LogExcerpt: Sendable, Hashable {
     /// always the last one (usually the runner's verdict), each with `context` lines of the same step
     /// before and after, within `maxLines`. A step without error lines gives its last lines. Nil when
     /// there is no step to take.
-    public static func make(reader: LogReader, lineCount: Int? = nil, step: UInt16? = nil,
+    public static func make(reader: any LogSource, lineCount: Int? = nil, step: UInt16? = nil,
                             context: Int = 3, maxLines: Int = 40) throws -> LogExcerpt? {
         let lineCount = min(lineCount ?? reader.lineCount, reader.lineCount)
         guard lineCount > 0, maxLines > 0 else { return nil }

@@ -20,7 +20,7 @@ final class LogLineCache {
 
     /// The lines for `seqs` (ascending), below `lineCount`. Contiguous requests read whole aligned
     /// pages so small scrolls hit the cache; sparse ones (filtered views) read only the runs asked for.
-    func lines(_ seqs: [Int], lineCount: Int, reader: LogReader) throws -> [LogLine] {
+    func lines(_ seqs: [Int], lineCount: Int, reader: any LogSource) throws -> [LogLine] {
         let wanted = seqs.filter { $0 >= 0 && $0 < lineCount }
         guard let first = wanted.first, let last = wanted.last else { return [] }
         let missing = wanted.filter { lines[$0] == nil }

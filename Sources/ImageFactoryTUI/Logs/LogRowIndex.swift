@@ -29,7 +29,7 @@ struct LogRowIndex: Sendable {
     }
 
     /// Takes in lines up to `lineCount`.
-    mutating func extend(reader: LogReader, to lineCount: Int) {
+    mutating func extend(reader: any LogSource, to lineCount: Int) {
         guard lineCount > scannedLines else { return }
         if isIdentity {
             count = lineCount
@@ -52,7 +52,7 @@ struct LogRowIndex: Sendable {
     }
 
     /// Sequence numbers of `rows` (clamped to the view).
-    func seqs(_ rows: Range<Int>, reader: LogReader) -> [Int] {
+    func seqs(_ rows: Range<Int>, reader: any LogSource) -> [Int] {
         let rows = rows.clamped(to: 0..<count)
         guard !rows.isEmpty else { return [] }
         if isIdentity { return Array(rows) }
@@ -62,10 +62,10 @@ struct LogRowIndex: Sendable {
         return Array(batch.dropFirst(skip).prefix { $0 < scannedLines })
     }
 
-    func seq(ofRow row: Int, reader: LogReader) -> Int? { seqs(row..<(row + 1), reader: reader).first }
+    func seq(ofRow row: Int, reader: any LogSource) -> Int? { seqs(row..<(row + 1), reader: reader).first }
 
     /// The first row whose line is at or after `seq`.
-    func row(atOrAfter seq: Int, reader: LogReader) -> Int? {
+    func row(atOrAfter seq: Int, reader: any LogSource) -> Int? {
         guard count > 0 else { return nil }
         if isIdentity { return seq < count ? max(0, seq) : nil }
         // Last checkpoint at or before seq.
@@ -84,7 +84,7 @@ struct LogRowIndex: Sendable {
     }
 
     /// The last row whose line is at or before `seq`.
-    func row(atOrBefore seq: Int, reader: LogReader) -> Int? {
+    func row(atOrBefore seq: Int, reader: any LogSource) -> Int? {
         let after = row(atOrAfter: seq + 1, reader: reader) ?? count
         return after > 0 ? after - 1 : nil
     }

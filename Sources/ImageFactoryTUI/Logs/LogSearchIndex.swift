@@ -24,7 +24,7 @@ public struct LogSearchIndex: Sendable {
     }
 
     public static func build(
-        reader: LogReader, query: String, caseInsensitive: Bool, levels: Set<LogLevel>?, step: UInt16?, lineCount: Int
+        reader: any LogSource, query: String, caseInsensitive: Bool, levels: Set<LogLevel>?, step: UInt16?, lineCount: Int
     ) throws -> LogSearchIndex {
         var index = LogSearchIndex(query: query, caseInsensitive: caseInsensitive, levels: levels, step: step)
         try index.extend(reader: reader, to: lineCount)
@@ -32,7 +32,7 @@ public struct LogSearchIndex: Sendable {
     }
 
     /// Takes in lines up to `lineCount`.
-    public mutating func extend(reader: LogReader, to lineCount: Int) throws {
+    public mutating func extend(reader: any LogSource, to lineCount: Int) throws {
         var from = scannedLines
         scan: while from < lineCount {
             let batch = try reader.search(query, caseInsensitive: caseInsensitive, levels: levels, step: step,
@@ -49,7 +49,7 @@ public struct LogSearchIndex: Sendable {
     }
 
     /// 1-based position of the match on line `seq`, nil when that line is not a match.
-    public func ordinal(of seq: Int, reader: LogReader) throws -> Int? {
+    public func ordinal(of seq: Int, reader: any LogSource) throws -> Int? {
         guard let first = checkpoints.first, seq >= first, seq < scannedLines else { return nil }
         var low = 0
         var high = checkpoints.count - 1

@@ -33,7 +33,7 @@ public enum LogLevelFilter: String, Sendable, CaseIterable {
 /// several screen rows. Not thread-safe: owned by the UI's task. Reading errors do not throw from
 /// navigation; they leave the view as it was and set ``notice``.
 public final class LogViewModel {
-    public let reader: LogReader
+    public let reader: any LogSource
     /// Lines of the log the view shows (the committed count it was told about).
     public private(set) var lineCount: Int
     public private(set) var width: Int
@@ -75,7 +75,7 @@ public final class LogViewModel {
 
     /// `lineCount` is the committed line count (default: every line the reader sees). The view starts
     /// following, at the bottom.
-    public init(reader: LogReader, lineCount: Int? = nil, buildStart: Date? = nil, timeZone: TimeZone = .current,
+    public init(reader: any LogSource, lineCount: Int? = nil, buildStart: Date? = nil, timeZone: TimeZone = .current,
                 width: Int = 80, height: Int = 24, cachePages: Int = 4, pageSize: Int = 256) {
         self.reader = reader
         self.lineCount = max(0, min(lineCount ?? reader.lineCount, reader.lineCount))

@@ -59,21 +59,27 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
         return step.status == .running || step.status == .failed || step.status == .interrupted
     }
 
-    func load(_ service: FactoryService) throws -> (@Sendable () -> Void)? {
-        let (fresh, _) = try service.build(id: build.id!)
-        let steps = try service.steps(of: fresh)
-        let toolSteps = try service.toolSteps(of: fresh)
-        let metrics = try service.metrics(of: fresh)
-        let artifacts = try service.artifacts(of: fresh)
-        let estimate = fresh.status.isFinished ? nil : try service.estimatedDuration(of: fresh)
-        let startedBy = try service.store.user(id: fresh.startedBy)?.login ?? "?"
+    var followedBuild: BuildID? { build.id }
+
+    /// Samples already loaded: a reload asks only for newer ones.
+    private let metricsCache = MetricsCache()
+
+    func load(_ api: any FactoryAPI) throws -> (@Sendable () -> Void)? {
+        let detail = try api.build(id: build.id!)
+        let fresh = detail.row.build
+        let steps = detail.steps
+        let toolSteps = detail.toolSteps ?? []
+        let metrics = try metricsCache.update { try api.metrics(of: fresh.id!, sinceMs: $0) }
+        let artifacts = detail.artifacts
+        let estimate = detail.estimatedDuration
+        let startedBy = detail.row.startedBy ?? "?"
         var tails: [Int: [LogLine]] = [:]
-        if let reader = try service.logReader(for: fresh) {
-            for step in steps where step.status != .pending && step.status != .skipped {
-                tails[step.idx] = try reader.lastLines(12, step: UInt16(step.idx), levels: nil)
+        if fresh.logLines > 0 {
+            for step in steps where step.status != .pending && step.status != .skipped && isExpanded(step) {
+                tails[step.idx] = try api.queryLog(fresh.id!, .tail(count: 12, step: UInt16(step.idx), levels: nil)).lines
             }
         }
-        let logUpdate = try logs.load(service, build: fresh)
+        let logUpdate = try logs.load(api, build: fresh)
         let snapshot = Snapshot(build: fresh, steps: steps, toolSteps: toolSteps, metrics: metrics, artifacts: artifacts, estimate: estimate,
                                 startedBy: startedBy, stepTails: tails)
         return { [weak self] in
@@ -274,12 +280,12 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
             return ScreenEffect.none
         case .cancelBuild:
             guard !build.status.isFinished else { return .message("build \(build.number) already \(build.status.rawValue)") }
-            let control = app.control
-            let ref = BuildReference(project: .id(build.projectId), number: build.number)
+            let api = app.api
+            let id = build.id!
             let number = build.number
             return .confirm(question: "Cancel build \(number)? Its processes get SIGTERM, then SIGKILL. [y/N]") {
                 do {
-                    let b = try control.cancel(ref)
+                    let b = try api.cancelBuild(id).row.build
                     return .message(b.status == .cancelled ? "build \(number) cancelled" : "cancel requested for build \(number)")
                 } catch {
                     return .message("\(error)")
@@ -288,7 +294,7 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
         case .rerunBuild:
             return rerun(app)
         case .downloadLogs:
-            return logs.saveAll(to: app.outputDirectory, service: app.service)
+            return logs.saveAll(to: app.outputDirectory)
         case .showLogs where tab != .logs:
             tab = .logs
             return ScreenEffect.none
@@ -330,7 +336,7 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
         case .downloadArtifact, .open:
             let a = artifacts[selectedArtifact]
             do {
-                let url = try app.service.downloadArtifact(a.name, of: build, to: app.outputDirectory)
+                let url = try app.api.downloadArtifact(a.name, of: build.id!, to: app.outputDirectory)
                 return .message("downloaded \(url.path) (sha256 verified)")
             } catch {
                 return .message("\(error)")
@@ -359,7 +365,7 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
 
     private func rerun(_ app: TUIApp) -> ScreenEffect? {
         do {
-            let b = try app.control.start(text: build.manifest, file: nil, project: projectValue, template: nil)
+            let b = try app.api.rerunBuild(build.id!).row.build
             return .push(BuildScreen(build: b, project: projectValue, tab: .overview))
         } catch {
             return .message("\(error)")
@@ -387,6 +393,21 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
         case .rightClick:
             return contextMenu(app: app, x: event.x, y: event.y).map { .menu($0) }
         case .middleClick: return nil
+        }
+    }
+}
+
+/// A build's metric samples, extended with only the newer ones on each reload.
+final class MetricsCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var rows: [MetricRow] = []
+
+    func update(_ fetch: (Int64) throws -> [MetricRow]) throws -> [MetricRow] {
+        let since = lock.withLock { rows.last.map { $0.timeMs + 1 } ?? 0 }
+        let newer = try fetch(since)
+        return lock.withLock {
+            rows += newer.filter { $0.timeMs >= since }
+            return rows
         }
     }
 }

@@ -30,7 +30,7 @@ final class CompareScreen: Screen, ProjectScoped, @unchecked Sendable {
     var title: String { "Compare \(bad.number) with \(good.number)" }
     let isLive = false
 
-    func load(_ service: FactoryService) throws -> (@Sendable () -> Void)? { nil }
+    func load(_ api: any FactoryAPI) throws -> (@Sendable () -> Void)? { nil }
 
     func render(into grid: inout Grid, rect: Rect, context ctx: RenderContext) {
         let t = ctx.theme

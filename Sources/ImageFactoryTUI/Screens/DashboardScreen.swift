@@ -16,11 +16,17 @@ final class DashboardScreen: Screen, @unchecked Sendable {
 
     struct Snapshot: Sendable {
         var userName: String
+        var projects: [ProjectRow]
         var builds: [Row]
         var artifacts: [(Artifact, String)]
-        var projects: [FactoryService.ProjectSummary]
-        var members: [(String, [(User, Role)])]
+        var members: [(String, [MemberRow])]
         var activity: [ActivityEvent]
+    }
+
+    /// What the cursor can rest on in My Projects: the projects first, then the recent builds.
+    enum Item {
+        case project(ProjectRow)
+        case build(Row)
     }
 
     let context = ScreenContext.dashboard
@@ -32,22 +38,19 @@ final class DashboardScreen: Screen, @unchecked Sendable {
     var selected = 0
     private var rowsOnScreen: [(y: Int, index: Int)] = []
 
-    func load(_ service: FactoryService) throws -> (@Sendable () -> Void)? {
-        let projects = try service.projects()
-        let names = Dictionary(uniqueKeysWithValues: projects.map { ($0.project.id!, $0.project.name) })
-        let builds = try service.builds(in: nil, limit: 50).map { Row(build: $0, projectName: names[$0.projectId] ?? "?") }
-        var artifacts: [(Artifact, String)] = []
-        for row in builds where row.build.status == .succeeded {
-            for a in try service.artifacts(of: row.build) { artifacts.append((a, "\(row.projectName)\(row.build.number)")) }
-            if artifacts.count >= 20 { break }
-        }
-        let members = try projects.map { ($0.project.name, try service.members(of: $0.project)) }
-        let activity = try service.activity(in: nil, limit: 50)
-        let snapshot = Snapshot(userName: service.user.displayName, builds: builds, artifacts: artifacts,
-                                projects: projects, members: members, activity: activity)
+    var items: [Item] { (data?.projects.map(Item.project) ?? []) + (data?.builds.map(Item.build) ?? []) }
+
+    func load(_ api: any FactoryAPI) throws -> (@Sendable () -> Void)? {
+        let d = try api.dashboard()
+        let snapshot = Snapshot(
+            userName: d.user.displayName, projects: d.projects,
+            builds: d.builds.map { Row(build: $0.build, projectName: $0.project) },
+            artifacts: d.artifacts.map { ($0.artifact, "\($0.build.project)\($0.build.build.number)") },
+            members: d.members.map { ($0.project, $0.members) }, activity: d.activity)
         return { [weak self] in
-            self?.data = snapshot
-            if let self { self.selected = min(self.selected, max(0, snapshot.builds.count - 1)) }
+            guard let self else { return }
+            self.data = snapshot
+            self.selected = min(self.selected, max(0, self.items.count - 1))
         }
     }
 
@@ -88,17 +91,42 @@ final class DashboardScreen: Screen, @unchecked Sendable {
         let (left, right) = wide ? rect.splitLeft(rect.width * 3 / 5) : (rect, Rect(x: 0, y: 0, width: 0, height: 0))
         let active = data.builds.filter { !$0.build.status.isFinished }
         var y = left.y
+        rowsOnScreen.removeAll()
+        grid.put(" Projects", x: left.x, y: y, style: t.accent)
+        y += 1
+        if data.projects.isEmpty {
+            grid.put("   You are not a member of any project. Create one: imagefactory project create NAME", x: left.x, y: y, style: t.dim, maxWidth: left.width)
+            y += 1
+        }
+        for (i, p) in data.projects.enumerated().prefix(max(1, (left.maxY - y) / 2)) {
+            let isSelected = i == selected
+            if isSelected { grid.fill(Rect(x: left.x, y: y, width: left.width, height: 1), style: t.selection) }
+            let base = isSelected ? t.selection : t.text
+            var x = left.x + 2
+            x += grid.put(CellWidth.pad(p.project.name, to: 16), x: x, y: y, style: base.with(bold: true), maxWidth: left.maxX - x)
+            x += grid.put(" " + CellWidth.pad(p.role.rawValue, to: 7), x: x, y: y, style: isSelected ? base : t.dim, maxWidth: left.maxX - x)
+            if let last = p.lastBuild {
+                x += grid.put(" " + g.status(last.status, frame: ctx.frame), x: x, y: y, style: isSelected ? base : t.style(for: last.status), maxWidth: left.maxX - x)
+                grid.put(" \(last.number) \(last.status.rawValue) \(TUIFormat.age(last.createdAt, now: ctx.now))", x: x, y: y, style: base, maxWidth: left.maxX - x)
+            } else {
+                grid.put(p.project.archivedAt != nil ? " archived" : " no builds yet", x: x, y: y, style: isSelected ? base : t.dim, maxWidth: left.maxX - x)
+            }
+            rowsOnScreen.append((y, i))
+            y += 1
+        }
+        y += 1
         grid.put(" Recent Builds", x: left.x, y: y, style: t.accent)
         y += 1
-        rowsOnScreen.removeAll()
+        let offset = data.projects.count
         let reserve = wide ? 0 : min(6, 2 + max(1, data.artifacts.count))
         let maxRows = max(1, left.maxY - y - reserve - (active.isEmpty ? 0 : 2 + active.count))
         if data.builds.isEmpty {
             grid.put("   No builds yet. Press n for a new build, or run: imagefactory build start FILE", x: left.x, y: y, style: t.dim, maxWidth: left.width)
             y += 1
         }
-        let first = max(0, selected - maxRows + 1)
-        for (i, row) in data.builds.enumerated().dropFirst(first).prefix(maxRows) {
+        let first = max(0, selected - offset - maxRows + 1)
+        for (n, row) in data.builds.enumerated().dropFirst(first).prefix(maxRows) {
+            let i = n + offset
             let b = row.build
             let line = "\(g.status(b.status, frame: ctx.frame)) \(CellWidth.pad("\(b.number)", to: 5)) \(CellWidth.pad(row.projectName, to: 14)) \(CellWidth.pad(b.name, to: 18)) \(CellWidth.pad(TUIFormat.age(b.createdAt, now: ctx.now), to: 10)) \(TUIFormat.duration(b.duration))"
             let style = i == selected ? t.selection : t.text
@@ -136,7 +164,7 @@ final class DashboardScreen: Screen, @unchecked Sendable {
         var lines: [(String, TextStyle)] = []
         for (project, members) in data.members {
             lines.append((" \(project)", ctx.theme.accent))
-            for (user, role) in members {
+            for (user, role) in members.map({ ($0.user, $0.role) }) {
                 lines.append(("   \(CellWidth.pad(user.displayName, to: 20)) \(CellWidth.pad(user.login, to: 12)) \(role.rawValue)  last active \(TUIFormat.age(user.lastActiveAt, now: ctx.now))", ctx.theme.text))
             }
         }
@@ -155,15 +183,21 @@ final class DashboardScreen: Screen, @unchecked Sendable {
 
     func perform(_ action: ActionID, app: TUIApp) -> ScreenEffect? {
         switch action {
-        case .moveDown: selected = min(selected + 1, max(0, (data?.builds.count ?? 1) - 1)); return ScreenEffect.none
+        case .moveDown: selected = min(selected + 1, max(0, items.count - 1)); return ScreenEffect.none
         case .moveUp: selected = max(0, selected - 1); return ScreenEffect.none
         case .top: selected = 0; return ScreenEffect.none
-        case .bottom: selected = max(0, (data?.builds.count ?? 1) - 1); return ScreenEffect.none
+        case .bottom: selected = max(0, items.count - 1); return ScreenEffect.none
         case .nextTab: tab = Tab(rawValue: (tab.rawValue + 1) % Tab.allCases.count)!; return ScreenEffect.none
         case .previousTab: tab = Tab(rawValue: (tab.rawValue + Tab.allCases.count - 1) % Tab.allCases.count)!; return ScreenEffect.none
         case .open, .showLogs, .showArtifacts:
-            guard tab == .myProjects, let row = data?.builds[safe: selected] else { return ScreenEffect.none }
-            guard let project = try? app.service.project(id: row.build.projectId) else { return .message("project not found") }
+            guard tab == .myProjects, let item = items[safe: selected] else { return ScreenEffect.none }
+            let row: Row
+            switch item {
+            case .project(let p): return .push(ProjectScreen(project: p.project))
+            case .build(let r): row = r
+            }
+            guard let project = data?.projects.first(where: { $0.project.id == row.build.projectId })?.project
+                    ?? (try? app.api.project(id: row.build.projectId))?.project else { return .message("project not found") }
             let tab: BuildScreen.Tab = action == .showLogs ? .logs : action == .showArtifacts ? .artifacts : .overview
             return .push(BuildScreen(build: row.build, project: project, tab: tab))
         default: return nil
@@ -173,7 +207,7 @@ final class DashboardScreen: Screen, @unchecked Sendable {
     func contextMenu(app: TUIApp) -> ContextMenu? { contextMenu(app: app, x: 4, y: 6) }
 
     func contextMenu(app: TUIApp, x: Int, y: Int) -> ContextMenu? {
-        guard tab == .myProjects, let row = data?.builds[safe: selected] else { return nil }
+        guard tab == .myProjects, case .build(let row)? = items[safe: selected] else { return nil }
         return ContextMenu(title: "\(row.projectName)\(row.build.number)", items: [
             .init(title: "Open", action: .open),
             .init(title: "Logs", action: .showLogs),

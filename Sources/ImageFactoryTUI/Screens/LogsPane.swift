@@ -9,7 +9,7 @@ final class LogsPane: @unchecked Sendable {
 
     private(set) var build: Build
     private(set) var model: LogViewModel?
-    private var reader: LogReader?
+    private var reader: RemoteLogSource?
     private(set) var prompt: (kind: Prompt, text: String)?
     private var lastRect = Rect(x: 0, y: 0, width: 0, height: 0)
     private var statisticsPending = false
@@ -18,10 +18,10 @@ final class LogsPane: @unchecked Sendable {
 
     var isPrompting: Bool { prompt != nil }
 
-    /// Runs off the UI loop: opens the reader once; later loads only learn the committed line count.
-    func load(_ service: FactoryService, build fresh: Build) throws -> (@Sendable () -> Void)? {
-        let needsReader = reader == nil
-        let newReader = needsReader ? try service.logReader(for: fresh) : nil
+    /// Runs off the UI loop: makes the remote log source once; later loads only learn the committed line count.
+    func load(_ api: any FactoryAPI, build fresh: Build) throws -> (@Sendable () -> Void)? {
+        let needsReader = reader == nil && fresh.logLines > 0
+        let newReader = needsReader ? try RemoteLogSource(api: api, build: fresh.id!, committedLines: Int(fresh.logLines)) : nil
         let committed = Int(fresh.logLines)
         return { [weak self] in
             guard let self else { return }
@@ -100,7 +100,7 @@ final class LogsPane: @unchecked Sendable {
                 return .message("\(error)")
             }
         case .saveLog:
-            return saveAll(to: app.outputDirectory, service: app.service)
+            return saveAll(to: app.outputDirectory)
         case .compareWithGoodBuild:
             return compare(app)
         default:
@@ -152,7 +152,7 @@ final class LogsPane: @unchecked Sendable {
         }
     }
 
-    func saveAll(to directory: URL, service: FactoryService) -> ScreenEffect {
+    func saveAll(to directory: URL) -> ScreenEffect {
         guard let model else { return .message("this build has no log yet") }
         let url = directory.appendingPathComponent("build-\(build.number.rawValue)-\(build.name).log")
         do {
@@ -163,22 +163,13 @@ final class LogsPane: @unchecked Sendable {
         }
     }
 
-    /// Diff against the last successful build of the same manifest (else of the same name), volatile tokens masked.
+    /// Diff against the last successful build of the same manifest (else of the same name), volatile tokens
+    /// masked; the server compares, the screen shows.
     private func compare(_ app: TUIApp) -> ScreenEffect? {
         do {
-            let (_, project) = try app.service.build(id: build.id!)
-            let candidates = try app.service.builds(in: project, limit: 200).filter { $0.status == .succeeded && $0.id != build.id }
-            guard let good = candidates.first(where: { $0.manifestSha256 == build.manifestSha256 })
-                    ?? candidates.first(where: { $0.name == build.name }) else {
-                return .message("no successful build of `\(build.name)` to compare with")
-            }
-            guard let left = try app.service.logReader(for: good), let right = try app.service.logReader(for: build) else {
-                return .message("one of the two builds has no log")
-            }
-            let comparison = try LogComparison.compare(left: left, right: right,
-                                                       leftSteps: try app.service.steps(of: good).map(\.name),
-                                                       rightSteps: try app.service.steps(of: build).map(\.name))
-            return .push(CompareScreen(comparison: comparison, good: good, bad: build, project: project))
+            let report = try app.api.compareWithLastGood(build.id!)
+            let project = try app.api.project(id: build.projectId).project
+            return .push(CompareScreen(comparison: report.comparison, good: report.good.build, bad: report.bad.build, project: project))
         } catch {
             return .message("\(error)")
         }

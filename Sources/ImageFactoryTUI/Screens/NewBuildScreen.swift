@@ -18,7 +18,7 @@ final class NewBuildScreen: Screen, ProjectScoped, @unchecked Sendable {
     private var selected = 0
     /// The manifest being written, in a file of its own so $EDITOR can open it.
     let draft: URL
-    private(set) var dryRun: FactoryService.DryRun?
+    private(set) var dryRun: DryRunReport?
     private var scroll = 0
     private var nameInput: String?
     private(set) var form: ManifestForm?
@@ -43,8 +43,8 @@ final class NewBuildScreen: Screen, ProjectScoped, @unchecked Sendable {
     }
     let isLive = false
 
-    func load(_ service: FactoryService) throws -> (@Sendable () -> Void)? {
-        let snapshot = Snapshot(templates: try service.templates(in: projectValue))
+    func load(_ api: any FactoryAPI) throws -> (@Sendable () -> Void)? {
+        let snapshot = Snapshot(templates: try api.templates(in: projectValue.id!))
         return { [weak self] in self?.templates = snapshot.templates }
     }
 
@@ -256,14 +256,20 @@ final class NewBuildScreen: Screen, ProjectScoped, @unchecked Sendable {
     private func review(_ app: TUIApp) {
         stage = .review
         scroll = 0
-        dryRun = try? app.service.dryRun(text: manifestText, file: draft.path, in: projectValue)
+        do {
+            dryRun = try app.api.dryRun(text: manifestText, file: draft.path, in: projectValue.id!,
+                                        workingDirectory: FileManager.default.currentDirectoryPath)
+        } catch {
+            dryRun = nil
+            app.show("review: \(error)")
+        }
     }
 
     private func start(_ app: TUIApp) -> ScreenEffect? {
         guard let dry = dryRun, dry.check.isValid, dry.blocker == nil else {
             return .message("fix the errors first (e to edit)")
         }
-        if let reason = Permission.startBuild.denialReason(for: try? app.service.role(in: projectValue)) {
+        if let reason = Permission.startBuild.denialReason(for: app.role(in: projectValue.id!)) {
             return .message("Start build: \(reason)")
         }
         let text = manifestText
@@ -271,7 +277,9 @@ final class NewBuildScreen: Screen, ProjectScoped, @unchecked Sendable {
         let project = projectValue
         return .confirm(question: "Start build `\(dry.check.manifest?.name ?? "?")` in \(project.name)? [y/N]") {
             do {
-                let build = try app.control.start(text: text, file: draftPath, project: project, template: nil)
+                let build = try app.api.startBuild(StartBuildRequest(
+                    text: text, file: draftPath, project: project.name, template: nil, priority: 0,
+                    workingDirectory: FileManager.default.currentDirectoryPath)).row.build
                 return .push(BuildScreen(build: build, project: project, tab: .overview))
             } catch {
                 return .message("\(error)")
@@ -281,7 +289,7 @@ final class NewBuildScreen: Screen, ProjectScoped, @unchecked Sendable {
 
     private func saveTemplate(_ name: String, app: TUIApp) -> ScreenEffect? {
         do {
-            let t = try app.service.saveTemplate(name: name, manifestText: manifestText, file: draft.path, team: false, in: projectValue)
+            let t = try app.api.saveTemplate(name: name, manifestText: manifestText, file: draft.path, team: false, in: projectValue.id!)
             return .message("saved template \(t.name)")
         } catch {
             return .message("\(error)")

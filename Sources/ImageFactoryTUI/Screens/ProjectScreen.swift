@@ -14,12 +14,17 @@ final class ProjectScreen: Screen, ProjectScoped, @unchecked Sendable {
         var role: Role?
         var builds: [Build]
         var templates: [Template]
-        var members: [(User, Role)]
+        var members: [MemberRow]
         var activity: [ActivityEvent]
     }
 
-    let projectValue: Project
+    /// The settings rows, in the order the Settings tab lists them.
+    static let settings: [ProjectSetting] = [.description, .defaultMethod, .allowedMethods, .engine, .installer, .cpus, .memory, .timeout, .name, .archived]
+
+    private(set) var projectValue: Project
     var project: Project? { projectValue }
+    /// The setting being edited on the Settings tab, and the text typed so far.
+    private(set) var editing: (setting: ProjectSetting, text: String)?
     var tab = Tab.overview
     private(set) var data: Snapshot?
     private var selected = 0
@@ -35,12 +40,16 @@ final class ProjectScreen: Screen, ProjectScoped, @unchecked Sendable {
     var title: String { projectValue.name }
     var isLive: Bool { data?.builds.contains { !$0.status.isFinished } ?? false }
 
-    func load(_ service: FactoryService) throws -> (@Sendable () -> Void)? {
-        let p = try service.project(id: projectValue.id!)
-        let snapshot = Snapshot(project: p, role: try service.role(in: p), builds: try service.builds(in: p, limit: 200),
-                                templates: try service.templates(in: p), members: try service.members(of: p),
-                                activity: try service.activity(in: p, limit: 30))
-        return { [weak self] in self?.data = snapshot }
+    func load(_ api: any FactoryAPI) throws -> (@Sendable () -> Void)? {
+        let row = try api.project(id: projectValue.id!)
+        let p = row.project.id!
+        let snapshot = Snapshot(project: row.project, role: row.role, builds: try api.builds(project: p, limit: 200).map(\.build),
+                                templates: try api.templates(in: p), members: try api.members(of: p),
+                                activity: try api.activity(project: p, limit: 30))
+        return { [weak self] in
+            self?.data = snapshot
+            self?.projectValue = snapshot.project
+        }
     }
 
     func render(into grid: inout Grid, rect: Rect, context ctx: RenderContext) {
@@ -73,7 +82,7 @@ final class ProjectScreen: Screen, ProjectScoped, @unchecked Sendable {
             list(data.templates.map { ("", t.text, "\(CellWidth.pad($0.name, to: 20)) \(CellWidth.pad($0.scope.rawValue, to: 8)) \(CellWidth.pad($0.method.rawValue, to: 7)) \($0.description)") },
                  empty: "no templates", into: &grid, rect: body, theme: t)
         case .team:
-            list(data.members.map { ("", t.text, "\(CellWidth.pad($0.0.displayName, to: 22)) \(CellWidth.pad($0.0.login, to: 14)) \($0.1.rawValue)") },
+            list(data.members.map { ("", t.text, "\(CellWidth.pad($0.user.displayName, to: 22)) \(CellWidth.pad($0.user.login, to: 14)) \(CellWidth.pad($0.role.rawValue, to: 7)) last active \(TUIFormat.age($0.user.lastActiveAt, now: ctx.now))") },
                  empty: "no members", into: &grid, rect: body, theme: t)
         case .settings:
             renderSettings(data, into: &grid, rect: body, ctx: ctx)
@@ -99,20 +108,39 @@ final class ProjectScreen: Screen, ProjectScoped, @unchecked Sendable {
         let t = ctx.theme
         let p = data.project
         let reason = Permission.changeSettings.denialReason(for: data.role)
-        var lines: [(String, TextStyle)] = []
-        lines.append((reason.map { " Read-only: \($0)." } ?? " You can change the container engine (`imagefactory project set-engine`); the other settings arrive with the team issue.",
-                      reason == nil ? t.dim : t.warn))
-        lines.append(("", t.text))
-        lines.append((" default method     \(p.defaultMethod.rawValue)", t.text))
-        lines.append((" allowed methods    \(p.allowedMethodSet.map(\.rawValue).sorted().joined(separator: ", "))", t.text))
-        lines.append((" default cpus       \(p.defaultCpus.map { String($0) } ?? "-")", t.text))
-        lines.append((" default memory     \(p.defaultMemoryBytes.map { TUIFormat.bytes($0) } ?? "-")", t.text))
-        lines.append((" default timeout    \(p.defaultTimeoutSeconds.map { DurationParser.format(.seconds($0)) } ?? "-")", t.text))
-        lines.append((" container engine   \(p.containerEngine.rawValue)  (imagefactory project set-engine)", t.text))
-        // The installer command may carry credentials: only those who may change settings see it.
-        lines.append((" installer command  \(reason == nil ? (p.installerCommand ?? "none") : "hidden (\(reason!))")", t.text))
-        for (i, (line, style)) in lines.prefix(rect.height).enumerated() {
-            grid.put(line, x: rect.x, y: rect.y + i, style: style, maxWidth: rect.width)
+        grid.put(reason.map { " Read-only: \($0)." } ?? " Enter changes the selected setting; every change goes in the activity trail.",
+                 x: rect.x, y: rect.y, style: reason == nil ? t.dim : t.warn, maxWidth: rect.width)
+        let body = Rect(x: rect.x, y: rect.y + 2, width: rect.width, height: max(0, rect.height - 2))
+        selected = min(selected, Self.settings.count - 1)
+        for (i, setting) in Self.settings.enumerated().prefix(body.height) {
+            let y = body.y + i
+            // The installer command may carry credentials: only those who may change settings see it.
+            let value = setting == .installer && reason != nil ? "hidden (\(reason!))" : setting.value(in: p)
+            let isSelected = i == selected && reason == nil
+            let style = isSelected ? t.selection : t.text
+            if isSelected { grid.fill(Rect(x: body.x, y: y, width: body.width, height: 1), style: style) }
+            grid.put(" " + CellWidth.pad(setting.title, to: 18), x: body.x, y: y, style: isSelected ? style : t.dim, maxWidth: body.width)
+            if let editing, editing.setting == setting {
+                let text = editing.text + "_"
+                grid.put(text, x: body.x + 20, y: y, style: t.title, maxWidth: body.width - 20)
+                grid.put("  \(setting.format) · Enter saves · Esc cancels", x: body.x + 20 + CellWidth.of(text), y: y, style: t.dim,
+                         maxWidth: max(0, body.maxX - body.x - 20 - CellWidth.of(text)))
+            } else {
+                grid.put(value.isEmpty ? "-" : value, x: body.x + 20, y: y, style: style, maxWidth: body.width - 20)
+            }
+            rows.append((y, i))
+        }
+    }
+
+    /// Saves an edited setting through the server, which checks the role and records the change.
+    private func commit(_ setting: ProjectSetting, _ text: String, app: TUIApp) -> ScreenEffect {
+        do {
+            let updated = try app.api.changeProject(projectValue.id!, setting.change(text))
+            projectValue = updated.project
+            data?.project = updated.project
+            return .message("\(setting.title) set to \(setting.value(in: updated.project).isEmpty ? "none" : setting.value(in: updated.project))")
+        } catch {
+            return .message("\(error)")
         }
     }
 
@@ -123,6 +151,11 @@ final class ProjectScreen: Screen, ProjectScoped, @unchecked Sendable {
         case .moveDown: selected += 1
         case .moveUp: selected = max(0, selected - 1)
         case .top: selected = 0
+        case .open where tab == .settings:
+            guard let data else { return ScreenEffect.none }
+            if let reason = Permission.changeSettings.denialReason(for: data.role) { return .message("Settings: \(reason)") }
+            let setting = Self.settings[min(selected, Self.settings.count - 1)]
+            editing = (setting, setting.value(in: data.project))
         case .open:
             guard tab == .builds, let b = data?.builds[safe: selected] else { return ScreenEffect.none }
             return .push(BuildScreen(build: b, project: projectValue, tab: .overview))
@@ -132,6 +165,19 @@ final class ProjectScreen: Screen, ProjectScoped, @unchecked Sendable {
     }
 
     func handleKey(_ key: Key, app: TUIApp) -> ScreenEffect? {
+        if var e = editing {
+            switch key {
+            case .escape: editing = nil
+            case .enter:
+                editing = nil
+                return commit(e.setting, e.text, app: app)
+            case .backspace: if !e.text.isEmpty { e.text.removeLast() }; editing = e
+            case .control("u"): e.text = ""; editing = e
+            case .character(let c): e.text.append(c); editing = e
+            default: break
+            }
+            return ScreenEffect.none
+        }
         if case .character(let c) = key, let n = Int(String(c)), (1...5).contains(n) {
             tab = Tab(rawValue: n - 1)!
             selected = 0

@@ -26,23 +26,24 @@ final class WatchScreen: Screen, @unchecked Sendable {
     var title: String { data.map { "\($0.projectName)\($0.build.number)" } ?? "watch" }
     let isLive = true
 
-    func load(_ service: FactoryService) throws -> (@Sendable () -> Void)? {
-        let build: Build
-        let project: Project
+    var followedBuild: BuildID? { data?.build.id }
+
+    func load(_ api: any FactoryAPI) throws -> (@Sendable () -> Void)? {
+        let detail: BuildDetail
         if let fixed {
-            (build, project) = try service.resolve(fixed)
+            detail = try api.build(fixed)
         } else {
-            guard let newest = try service.builds(in: nil, limit: 1).first else {
+            guard let newest = try api.builds(project: nil, limit: 1).first else {
                 return { [weak self] in self?.empty = true }
             }
-            (build, project) = try service.build(id: newest.id!)
+            detail = try api.build(id: newest.build.id!)
         }
-        let steps = try service.steps(of: build)
-        let lines = try service.logReader(for: build)?.lastLines(50, step: nil, levels: nil) ?? []
-        let metrics = try service.metrics(of: build, sinceMs: Int64(Date().timeIntervalSince1970 * 1000) - 120_000)
-        let tools = try service.toolSteps(of: build)
+        let build = detail.row.build
+        let lines = build.logLines > 0 ? try api.queryLog(build.id!, .tail(count: 50, step: nil, levels: nil)).lines : []
+        let metrics = try api.metrics(of: build.id!, sinceMs: Int64(Date().timeIntervalSince1970 * 1000) - 120_000)
+        let tools = detail.toolSteps ?? []
         let tool = tools.last { $0.status == .running } ?? tools.last { $0.status == .failed }
-        let snapshot = Snapshot(build: build, projectName: project.name, steps: steps, toolStep: tool, lines: lines, metrics: metrics)
+        let snapshot = Snapshot(build: build, projectName: detail.row.project, steps: detail.steps, toolStep: tool, lines: lines, metrics: metrics)
         return { [weak self] in
             self?.data = snapshot
             self?.empty = false
@@ -99,7 +100,7 @@ final class WatchScreen: Screen, @unchecked Sendable {
     }
 
     func perform(_ action: ActionID, app: TUIApp) -> ScreenEffect? {
-        guard action == .open, let b = data?.build, let project = try? app.service.project(id: b.projectId) else { return nil }
+        guard action == .open, let b = data?.build, let project = try? app.api.project(id: b.projectId).project else { return nil }
         return .push(BuildScreen(build: b, project: project, tab: .overview))
     }
 }

@@ -3,12 +3,15 @@ import Terminal
 /// The command palette (Ctrl+K): fuzzy search over actions, projects, builds, templates and artifacts.
 struct PaletteState {
     let entries: [PaletteEntry]
+    /// The box's title: what the user is choosing.
+    var prompt = "Command palette"
     var query = ""
     var selected = 0
     private(set) var results: [(PaletteEntry, FuzzyMatch)] = []
 
-    init(entries: [PaletteEntry]) {
+    init(entries: [PaletteEntry], prompt: String = "Command palette") {
         self.entries = entries
+        self.prompt = prompt
         rerank()
     }
 
@@ -40,7 +43,7 @@ struct PaletteState {
         let width = min(rect.width - 2, 90)
         let height = min(rect.height - 1, 18)
         let f = Rect(x: rect.x + (rect.width - width) / 2, y: rect.y + 1, width: width, height: height)
-        Box.draw(into: &grid, rect: f, title: "Command palette", theme: theme, unicode: unicode)
+        Box.draw(into: &grid, rect: f, title: prompt, theme: theme, unicode: unicode)
         grid.put("> " + query, x: f.x + 2, y: f.y + 1, style: theme.title, maxWidth: f.width - 4)
         grid.cursor = (f.x + 4 + CellWidth.of(query), f.y + 1)
         let rows = f.height - 3
