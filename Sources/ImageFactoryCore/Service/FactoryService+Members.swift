@@ -13,6 +13,9 @@ extension FactoryService {
         let resolvedUID: Int64
         if let uid {
             resolvedUID = uid
+        } else if let known = try store.user(login: login)?.uid {
+            // An account the server already knows (it used the server, or another project has it).
+            resolvedUID = known
         } else if let pw = getpwnam(login) {
             resolvedUID = Int64(pw.pointee.pw_uid)
         } else {
