@@ -32,7 +32,7 @@ struct ImageFactoryCommand: AsyncParsableCommand {
                 try SummaryPrinter(api: client, style: Style.stdout).print()
                 return
             }
-            try TUILauncher.run(api: client, start: .dashboard, settings: interface.settings)
+            try await runInterface(api: client, start: .dashboard, settings: interface.settings)
         }
     }
 }

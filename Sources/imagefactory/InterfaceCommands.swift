@@ -31,7 +31,7 @@ struct OpenCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await withClient { client in
-            try TUILauncher.run(api: client, start: .link(link), settings: interface.settings)
+            try await runInterface(api: client, start: .link(link), settings: interface.settings)
         }
     }
 }
@@ -49,7 +49,20 @@ struct WatchCommand: AsyncParsableCommand {
             var reference = try build.map(parseReference)
             if var r = reference, r.project == nil, let p = project.project { r.project = .name(p); reference = r }
             if let reference { _ = try client.build(reference) }
-            try TUILauncher.run(api: client, start: .watch(reference), settings: interface.settings)
+            try await runInterface(api: client, start: .watch(reference), settings: interface.settings)
         }
+    }
+}
+
+/// Runs the interface's loop on a thread of its own: it blocks for the whole session, and a blocked thread of
+/// the shared task pool (two on a two-core host) would leave its background loads one thread to share.
+func runInterface(api: any FactoryAPI, start: TUIStart, settings: TUISettings) async throws {
+    try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, Error>) in
+        let thread = Thread {
+            done.resume(with: Result { try TUILauncher.run(api: api, start: start, settings: settings) })
+        }
+        thread.name = "interface"
+        thread.stackSize = 8 << 20
+        thread.start()
     }
 }
