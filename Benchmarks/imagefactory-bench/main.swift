@@ -354,6 +354,145 @@ for _ in 0..<runs {
 let streamTime = median(streamTimes)
 print("   \(lineCount) lines streamed live to a follower: \(String(format: "%.3f s", streamTime))  \(String(format: "%.0f", Double(lineCount) / streamTime)) lines/s")
 print("   ratio to the runner alone (section 1): \(String(format: "%.2fx", streamTime / ingestTime))   (goal: no slower than ingestion allows, ~1x)")
+
+// 8. The real binary over the socket in a real terminal (tmux), the server already running, against the
+//    standard tools in the same terminal. Times run from the command's launch (or the key) until the screen shows it.
+print("")
+print("8. Over the socket, the real binary in tmux (server already running; baselines in the same tmux)")
+final class BenchTerminal {
+    let socket = "if-bench8-\(getpid())"
+    let capturePath = NSTemporaryDirectory() + "if-bench8-\(getpid()).txt"
+    func tmux(_ args: [String]) { _ = try? SimpleCommand.run(["/usr/bin/env", "tmux", "-L", socket, "-f", "/dev/null"] + args) }
+    func screen() -> String {
+        _ = try? SimpleCommand.spawn(["/usr/bin/env", "tmux", "-L", socket, "capture-pane", "-p", "-t", "bench"], newSession: false,
+                                     outputPath: capturePath).waitForExit()
+        return (try? String(contentsOfFile: capturePath, encoding: .utf8)) ?? ""
+    }
+    /// Seconds until the screen contains `text` (polled every 2 ms), or nil after `limit` seconds.
+    func wait(for text: String, limit: Double = 20) -> Double? {
+        let t0 = now()
+        while seconds(now() - t0) < limit {
+            if screen().contains(text) { return seconds(now() - t0) }
+            usleep(2_000)
+        }
+        return nil
+    }
+    /// Launches `command` in a fresh 120x40 session and times it until `text` shows.
+    func launch(_ command: String, until text: String) -> Double? {
+        tmux(["kill-session", "-t", "bench"])
+        let t0 = now()
+        tmux(["new-session", "-d", "-s", "bench", "-x", "120", "-y", "40", "env LC_ALL=C.UTF-8 ESCDELAY=25 \(command); sleep 60"])
+        guard wait(for: text) != nil else { return nil }
+        return seconds(now() - t0)
+    }
+    func keys(_ k: String...) { tmux(["send-keys", "-t", "bench"] + k) }
+    func stop() { tmux(["kill-server"]); try? FileManager.default.removeItem(atPath: capturePath) }
+}
+extension pid_t {
+    @discardableResult func waitForExit() -> Int32 {
+        var status: Int32 = 0
+        while waitpid(self, &status, 0) < 0 && errno == EINTR {}
+        return status
+    }
+}
+let term = BenchTerminal()
+let env8 = "IMAGEFACTORY_HOME=\(directory.root.path)"
+let lastLine = String(format: "%09d the quick brown fox", lineCount - 1)
+
+// 8a. The last screen of the 2,000,000-line log, against `less +G` on its text.
+var tuiLast: [Double] = []
+var lessLast: [Double] = []
+for _ in 0..<max(5, runs) {
+    if let t = term.launch("env \(env8) \(cli) open /projects/\(build.projectId)/builds/\(build.number.rawValue)/logs", until: lastLine) { tuiLast.append(t) }
+    if let t = term.launch("less +G \(textLog)", until: lastLine) { lessLast.append(t) }
+}
+print("   last screen of a \(lineCount)-line log: \(ms(median(tuiLast)))   (goal < 100 ms and within 2x; less +G: \(ms(median(lessLast))), ratio \(String(format: "%.2fx", median(tuiLast) / median(lessLast))))")
+
+// 8b. Search through the server: first 50 matches and the full count, case-insensitive, against grep -ci.
+var socketFirst50: [Double] = []
+var socketCounts: [Double] = []
+var grepCI: [Double] = []
+var remoteCount = 0
+for _ in 0..<max(5, runs) {
+    var t = now()
+    let hits = try serverClient.queryLog(build.id!, .search(needle: needle.uppercased(), caseInsensitive: true, levels: nil, step: nil, from: 0, limit: 50))
+    socketFirst50.append(seconds(now() - t))
+    precondition(hits.seqs.count == 50)
+    t = now()
+    remoteCount = try serverClient.queryLog(build.id!, .count(needle: needle.uppercased(), caseInsensitive: true, levels: nil, step: nil)).count
+    socketCounts.append(seconds(now() - t))
+    grepCI.append(try timeShell("grep -ci \(needle.uppercased()) \(textLog) > /dev/null"))
+}
+print("   search over the socket, first 50 matches: \(ms(median(socketFirst50)))   (goal < 50 ms)")
+print("   full count (\(remoteCount), case-insensitive): \(ms(median(socketCounts)))   (goal < 500 ms; grep -ci: \(ms(median(grepCI))), ratio \(String(format: "%.2fx", median(socketCounts) / median(grepCI))))")
+
+// 8c. The dashboard's first frame with 10,000 builds, through that data directory's own server.
+let manyClient = try ServerClient.connect(directory: many, executable: cli)
+var dashFrames: [Double] = []
+var lessSmall: [Double] = []
+let smallFile = root.appendingPathComponent("small.txt").path
+try "a short file\n".write(toFile: smallFile, atomically: true, encoding: .utf8)
+for _ in 0..<max(5, runs) {
+    if let t = term.launch("env IMAGEFACTORY_HOME=\(many.root.path) \(cli)", until: "build-") { dashFrames.append(t) }
+    if let t = term.launch("less \(smallFile)", until: "a short file") { lessSmall.append(t) }
+}
+print("   dashboard first frame, 10,000 builds: \(ms(median(dashFrames)))   (goal < 100 ms; less on a one-line file: \(ms(median(lessSmall))), ratio \(String(format: "%.2fx", median(dashFrames) / median(lessSmall))))")
+
+// 8d. Idle: the dashboard left alone for 5 s, against less left alone.
+/// The process whose whole command line is `command` (the server's `imagefactory server` must not match).
+func findExactly(_ command: String) -> Int32? {
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+        guard let pid = Int32(entry), let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { continue }
+        let args = data.split(separator: 0, omittingEmptySubsequences: false).dropLast().map { String(decoding: $0, as: UTF8.self) }
+        if args.joined(separator: " ") == command { return pid }
+    }
+    return nil
+}
+func idleCPU(_ command: String) -> Double? {
+    guard let pid = findExactly(command), let a = procStat(pid) else { return nil }
+    usleep(5_000_000)
+    guard let b = procStat(pid) else { return nil }
+    return (b.ticks - a.ticks) / ticksPerSecond / 5 * 100
+}
+_ = term.launch("env IMAGEFACTORY_HOME=\(many.root.path) \(cli)", until: "build-")
+usleep(1_000_000) // past the first load
+let idleTUI = idleCPU(cli)
+_ = term.launch("less \(smallFile)", until: "a short file")
+let idleLess = idleCPU("less \(smallFile)")
+print("   idle dashboard for 5 s: CPU \(idleTUI.map { String(format: "%.2f%%", $0) } ?? "?") of one core   (goal: not measurable; less idle: \(idleLess.map { String(format: "%.2f%%", $0) } ?? "?"); clock tick \(String(format: "%.1f", 100 / ticksPerSecond / 5))%)")
+try? manyClient.stopServer(now: true)
+manyClient.close()
+
+// 8e. Keypress to frame while a build streams: the help overlay opened by `?` on the streaming build's log,
+//     against less opening its help with `h` on a growing file, both until the screen shows it.
+let live = try serverClient.startBuild(StartBuildRequest(
+    text: "name: live\nmethod: shell\ncommands:\n  - |\n    \(streamer)\n", file: nil, project: nil, template: nil,
+    priority: 0, workingDirectory: root.path)).row.build
+while ((try? serverClient.build(id: live.id!).row.build.logLines) ?? 0) < 1000 { usleep(50_000) }
+var tuiKeys: [Double] = []
+var lessKeys: [Double] = []
+_ = term.launch("env \(env8) \(cli) open /projects/\(live.projectId)/builds/\(live.number.rawValue)/logs", until: "following")
+for _ in 0..<20 {
+    let t0 = now()
+    term.keys("?")
+    if term.wait(for: "Keys on this screen", limit: 5) != nil { tuiKeys.append(seconds(now() - t0)) }
+    term.keys("Escape")
+    _ = term.wait(for: "following", limit: 5)
+}
+let liveLog = directory.logDirectory(for: live.id!).appendingPathComponent("text.log").path
+_ = term.launch("less +F \(liveLog)", until: "streaming line")
+term.keys("C-c")
+for _ in 0..<20 {
+    let t0 = now()
+    term.keys("h")
+    if term.wait(for: "SUMMARY OF LESS COMMANDS", limit: 5) != nil { lessKeys.append(seconds(now() - t0)) }
+    term.keys("q")
+    _ = term.wait(for: "streaming line", limit: 5)
+}
+print("   keypress to frame while a build streams: median \(ms(median(tuiKeys))), p90 \(ms(percentile(tuiKeys, 0.9)))   (goal < 16 ms; less, help on a growing file: \(ms(median(lessKeys))); both include tmux's send-keys and capture-pane)")
+_ = try? serverClient.cancelBuild(live.id!)
+term.stop()
+
 try? serverClient.stopServer(now: true)
 serverClient.close()
 

@@ -136,6 +136,7 @@ struct SummaryPrinter {
         let d = try api.dashboard()
         let u = d.user
         Swift.print(style.bold("Welcome back, \(u.displayName)") + style.dim("  (\(u.login))"))
+        if let warning = d.storageWarning { Swift.print(style.red("! \(warning)")) }
         let builds = Array(d.builds.prefix(8))
         Swift.print("")
         if let last = builds.first {

@@ -188,6 +188,7 @@ struct ServerStatusPrinter {
         Swift.print("socket:  \(s.socket)")
         Swift.print("data:    \(s.dataDirectory)")
         Swift.print("you:     \(s.you)   clients: \(s.clients)")
+        if let warning = s.storageWarning { Swift.print(style.red("storage: \(warning)")) }
         Swift.print("budget:  \(s.inUse.builds)/\(s.budget.maxBuilds) builds, \(cpu(s.inUse.cpus))/\(cpu(s.budget.cpus)) CPUs, \(ByteCount(bytes: s.inUse.memoryBytes))/\(ByteCount(bytes: s.budget.memoryBytes)) memory asked for")
         Swift.print("")
         Swift.print(style.bold("running (\(s.running.count))"))

@@ -35,6 +35,9 @@ struct FullDiskTests {
         #expect(show.status == 0 && show.stdout.contains("succeeded"), "\(show.stdout)\(show.stderr)")
         let logs = try await cli(["build", "logs", "1"])
         #expect(logs.status == 0 && logs.stdout.contains("fine-before-the-disk-filled"), "\(logs.stdout)\(logs.stderr)")
+        // Reads say what is wrong with the filesystem, in words.
+        let status = try await cli(["status"])
+        #expect(status.status == 0 && status.stdout.contains("no space left on \(data.path)"), "\(status.stdout)\(status.stderr)")
         let tail = try await cli(["build", "logs", "2", "--tail", "1"])
         #expect(tail.status == 0 && tail.stdout.contains("the-disk-is-filling-up"), "\(tail.stdout)\(tail.stderr)")
 
@@ -42,5 +45,6 @@ struct FullDiskTests {
                                    directory: home.url)
         let (found, screen) = await tmux.waitFor("filler")
         #expect(found && screen.contains("Welcome back"), "\(screen)")
+        #expect(screen.contains("! no space left on"), "the dashboard says the disk is full: \(screen)")
     }
 }

@@ -108,7 +108,7 @@ import Testing
         // The OS user, so that `build show` through the CLI sees the build as its starter.
         let me = Bootstrap.OSIdentity.current()
         let service = try home.service(login: me.login, uid: me.uid)
-        try service.setContainerEngine(.podman, in: try service.project(nil))
+        _ = try service.changeProject(try service.project(nil), ProjectSettingsChange(containerEngine: .podman))
         let ctx = try busyboxContext(home)
         let build = try await runBuild(service, """
             name: broken
@@ -248,7 +248,7 @@ import Testing
     func dockerMethodThroughADockerEngineReadsBuildKitProgress() async throws {
         let home = try TemporaryHome()
         let service = try home.service()
-        try service.setContainerEngine(.docker, in: try service.project(nil))
+        _ = try service.changeProject(try service.project(nil), ProjectSettingsChange(containerEngine: .docker))
         let ctx = try busyboxContext(home)
         let tag = "d\(UUID().uuidString.prefix(8).lowercased())"
         let build = try await runBuild(service, """
@@ -292,7 +292,7 @@ import Testing
     func cancelReachesTheDockerEnginesRunContainer() async throws {
         let home = try TemporaryHome()
         let service = try home.service()
-        try service.setContainerEngine(.docker, in: try service.project(nil))
+        _ = try service.changeProject(try service.project(nil), ProjectSettingsChange(containerEngine: .docker))
         // The container runs under dockerd, not under the build: only the CLI's own cancel can stop it.
         try await expectCancelStopsTheRunContainer(service, home: home)
     }

@@ -60,7 +60,7 @@ enum BuildTools {
 /// A service whose project builds containers with podman, even where a Docker engine runs too.
 func podmanService(_ home: TemporaryHome) throws -> FactoryService {
     let service = try home.service()
-    try service.setContainerEngine(.podman, in: try service.project(nil))
+    _ = try service.changeProject(try service.project(nil), ProjectSettingsChange(containerEngine: .podman))
     return service
 }
 

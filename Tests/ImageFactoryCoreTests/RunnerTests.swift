@@ -38,7 +38,7 @@ import Testing
         // Downloading verifies the checksum.
         let target = home.url.appendingPathComponent("download")
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
-        let copy = try service.downloadArtifact("hello.tar", of: build, to: target)
+        let copy = try InProcessFactoryAPI(service: service).downloadArtifact("hello.tar", of: build.id!, to: target)
         #expect(try FileDigest.sha256(of: copy).1 == tar.sha256)
     }
 

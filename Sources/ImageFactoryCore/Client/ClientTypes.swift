@@ -274,6 +274,8 @@ public struct DashboardSnapshot: Codable, Sendable {
     public var artifacts: [ReadyArtifact]
     public var members: [ProjectMembers]
     public var activity: [ActivityEvent]
+    /// Set when the data filesystem is full or read-only: what can and cannot happen now.
+    public var storageWarning: String?
 }
 
 /// A failed (or any) build's log against the last good build of the same manifest, volatile tokens masked.

@@ -37,7 +37,8 @@ public final class InProcessFactoryAPI: FactoryAPI, @unchecked Sendable {
             DashboardSnapshot.ProjectMembers(project: $0.project.name, members: try self.members(of: $0.project.id!))
         }
         return DashboardSnapshot(user: service.user, projects: projects, builds: builds, artifacts: Array(artifacts.prefix(20)),
-                                 members: members, activity: try activity(project: nil, limit: 50))
+                                 members: members, activity: try activity(project: nil, limit: 50),
+                                 storageWarning: DataFilesystem.read(service.store.directory)?.warning)
     }
 
     // MARK: Projects

@@ -343,33 +343,6 @@ public final class FactoryService: Sendable {
         return durations.reduce(0, +) / Double(durations.count)
     }
 
-    /// Copies a stored artifact to a directory and verifies the copy's SHA-256 against the recorded one.
-    public func downloadArtifact(_ name: String, of build: Build, to directory: URL) throws -> URL {
-        let project = try store.project(id: build.projectId)!
-        try authorize(.downloadArtifact, in: project)
-        let all = try store.artifacts(of: build.id!)
-        guard let artifact = all.first(where: { $0.name == name }) else {
-            throw FactoryError.notFound("build \(project.name)#\(build.number.rawValue) has no artifact `\(name)`"
-                                        + (all.isEmpty ? " (it has none)" : " (it has: \(all.map(\.name).joined(separator: ", ")))"))
-        }
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDir), isDir.boolValue else {
-            throw FactoryError.notFound("destination directory \(directory.path) does not exist")
-        }
-        let source = store.directory.root.appendingPathComponent(artifact.storedPath)
-        let target = directory.appendingPathComponent(artifact.name)
-        let partial = directory.appendingPathComponent(".\(artifact.name).partial")
-        let (_, digest) = try FileDigest.copy(from: source, to: partial)
-        let (_, verify) = try FileDigest.sha256(of: partial)
-        guard digest == artifact.sha256, verify == artifact.sha256 else {
-            try? FileManager.default.removeItem(at: partial)
-            throw FactoryError.storage("checksum mismatch for artifact `\(name)`: stored \(artifact.sha256), copied \(verify); the copy was removed")
-        }
-        if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
-        try FileManager.default.moveItem(at: partial, to: target)
-        return target
-    }
-
     private func authorizeView(_ build: Build) throws {
         guard let project = try store.project(id: build.projectId) else { throw FactoryError.notFound("project of build \(build.number) is gone") }
         try authorize(.viewBuild, in: project)

@@ -112,6 +112,7 @@ struct RequestHandler {
                             socket: server.endpoint.socketPath, dataDirectory: server.directory.root.path,
                             shared: server.endpoint.shared, clients: server.liveConnections().count,
                             you: "\(connection.user.login) (uid \(connection.uid))", budget: server.settings.budget,
-                            inUse: use, running: running, queued: queued)
+                            inUse: use, running: running, queued: queued,
+                            storageWarning: DataFilesystem.read(server.directory)?.warning)
     }
 }

@@ -109,6 +109,8 @@ public struct ServerStatus: Codable, Sendable {
     public var inUse: ResourceUse
     public var running: [BuildRow]
     public var queued: [BuildRow]
+    /// The data filesystem's trouble (full, read-only), if any.
+    public var storageWarning: String?
 }
 
 public struct ResourceBudget: Codable, Sendable, Hashable {

@@ -21,6 +21,7 @@ final class DashboardScreen: Screen, @unchecked Sendable {
         var artifacts: [(Artifact, String)]
         var members: [(String, [MemberRow])]
         var activity: [ActivityEvent]
+        var storageWarning: String?
     }
 
     /// What the cursor can rest on in My Projects: the projects first, then the recent builds.
@@ -46,7 +47,7 @@ final class DashboardScreen: Screen, @unchecked Sendable {
             userName: d.user.displayName, projects: d.projects,
             builds: d.builds.map { Row(build: $0.build, projectName: $0.project) },
             artifacts: d.artifacts.map { ($0.artifact, "\($0.build.project)\($0.build.build.number)") },
-            members: d.members.map { ($0.project, $0.members) }, activity: d.activity)
+            members: d.members.map { ($0.project, $0.members) }, activity: d.activity, storageWarning: d.storageWarning)
         return { [weak self] in
             guard let self else { return }
             self.data = snapshot
@@ -74,7 +75,15 @@ final class DashboardScreen: Screen, @unchecked Sendable {
             let label = "[\(tab.title)]"
             x += grid.put(label, x: x, y: y, style: tab == self.tab ? t.tabActive : t.tabInactive) + 1
         }
-        y += 2
+        y += 1
+        if let warning = data.storageWarning {
+            // The server cannot record anything now: said before anything else, in words.
+            for line in Self.wrap(" ! " + warning, width: rect.width - 1) {
+                grid.put(line, x: rect.x, y: y, style: t.error, maxWidth: rect.width)
+                y += 1
+            }
+        }
+        y += 1
         let body = Rect(x: rect.x, y: y, width: rect.width, height: rect.maxY - y)
         switch tab {
         case .myProjects: renderBuilds(data, into: &grid, rect: body, ctx: ctx)
@@ -234,6 +243,25 @@ final class DashboardScreen: Screen, @unchecked Sendable {
             return contextMenu(app: app, x: event.x, y: event.y).map { .menu($0) }
         case .middleClick: return nil
         }
+    }
+}
+
+extension DashboardScreen {
+    /// Words onto lines of at most `width` cells: a warning is never cut.
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            let candidate = line.isEmpty ? String(word) : line + " " + word
+            if CellWidth.of(candidate) > max(10, width), !line.isEmpty {
+                lines.append(line)
+                line = "   " + word
+            } else {
+                line = candidate
+            }
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
     }
 }
 
