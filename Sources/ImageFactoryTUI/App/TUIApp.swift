@@ -339,7 +339,11 @@ public final class TUIApp: @unchecked Sendable {
         case .saveScreen: saveScreen()
         case .newBuild: openNewBuild()
         case .watchPane: openWatchPane()
-        case .openProject, .openBuild: overlay = .palette(PaletteState(entries: paletteEntries()))
+        case .openProject:
+            // Only the projects, each with the caller's role: the first thing a new user looks for.
+            overlay = .palette(PaletteState(entries: paletteEntries().filter { $0.kind == .project }, prompt: "Open project…"))
+        case .openBuild:
+            overlay = .palette(PaletteState(entries: paletteEntries().filter { $0.kind == .build }, prompt: "Open build…"))
         case .contextMenu:
             if let menu = screen.contextMenu(app: self) { overlay = .menu(menu) } else { show("no menu here") }
         case .suspend: suspendToShell()
