@@ -464,7 +464,7 @@ try? manyClient.stopServer(now: true)
 manyClient.close()
 
 // 8e. Keypress to frame while a build streams: the help overlay opened by `?` on the streaming build's log,
-//     against less opening its help with `h` on a growing file, both until the screen shows it.
+//     against less opening its help with `h` on the same growing log, both until the screen shows it.
 let live = try serverClient.startBuild(StartBuildRequest(
     text: "name: live\nmethod: shell\ncommands:\n  - |\n    \(streamer)\n", file: nil, project: nil, template: nil,
     priority: 0, workingDirectory: root.path)).row.build
@@ -480,8 +480,7 @@ for _ in 0..<20 {
     _ = term.wait(for: "following", limit: 5)
 }
 let liveLog = directory.logDirectory(for: live.id!).appendingPathComponent("text.log").path
-_ = term.launch("less +F \(liveLog)", until: "streaming line")
-term.keys("C-c")
+_ = term.launch("less \(liveLog)", until: "streaming line")
 for _ in 0..<20 {
     let t0 = now()
     term.keys("h")
@@ -489,7 +488,7 @@ for _ in 0..<20 {
     term.keys("q")
     _ = term.wait(for: "streaming line", limit: 5)
 }
-print("   keypress to frame while a build streams: median \(ms(median(tuiKeys))), p90 \(ms(percentile(tuiKeys, 0.9)))   (goal < 16 ms; less, help on a growing file: \(ms(median(lessKeys))); both include tmux's send-keys and capture-pane)")
+print("   keypress to frame while a build streams: median \(ms(median(tuiKeys))), p90 \(ms(percentile(tuiKeys, 0.9)))   (goal < 16 ms; less, help on the same growing log: \(ms(median(lessKeys))) (\(lessKeys.count) of 20 seen); both include tmux's send-keys and capture-pane)")
 _ = try? serverClient.cancelBuild(live.id!)
 term.stop()
 
