@@ -72,11 +72,11 @@ final class ProgressMeter {
         let seconds = max(0.001, Date().timeIntervalSince(start))
         let percent = total > 0 ? done * 100 / total : 100
         let line = "\r\(name)  \(percent)% \(ByteCount(bytes: done)) of \(ByteCount(bytes: total))  \(ByteCount(bytes: Int64(Double(done) / seconds)))/s\u{1B}[K"
-        FileHandle.standardError.write(Data(line.utf8))
+        try? FileHandle.standardError.write(contentsOf: Data(line.utf8))
         drawn = true
     }
 
-    func finish() { if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
+    func finish() { if drawn { try? FileHandle.standardError.write(contentsOf: Data("\r\u{1B}[K".utf8)) } }
 }
 
 func parseReference(_ text: String) throws -> BuildReference {

@@ -172,6 +172,12 @@ struct BuildCommand: AsyncParsableCommand {
                 let build = try await BuildRunner(store: store, build: BuildID(rawValue: buildID),
                                                   options: .fromEnvironment()).run()
                 if build.status != .succeeded { throw ExitCode(1) }
+            } catch let error as ExitCode {
+                throw error
+            } catch where StorageFault.isNoSpace(error) {
+                // The end could not be written: the server records it (with the filesystem named) when it can.
+                Style.stderr.printError("cannot record the build's end: \(error)")
+                throw ExitCode(StorageFault.runnerExitStatus)
             } catch let error as FactoryError {
                 Style.stderr.printError(error.description)
                 throw ExitCode(error.exitCode)

@@ -11,7 +11,7 @@ enum DiagnosticPrinter {
             let colored = d.severity == .error
                 ? text.replacingOccurrences(of: "error:", with: style.paint("error:", "1;31"))
                 : text.replacingOccurrences(of: "warning:", with: style.paint("warning:", "1;33"))
-            FileHandle.standardError.write(Data((colored + "\n").utf8))
+            try? FileHandle.standardError.write(contentsOf: Data((colored + "\n").utf8))
         }
     }
 }

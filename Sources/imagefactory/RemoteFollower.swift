@@ -15,7 +15,7 @@ struct RemoteFollower {
         let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .main)
         signal(SIGINT, SIG_IGN)
         interrupt.setEventHandler {
-            FileHandle.standardError.write(Data("\nstopped following; the build goes on.\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("\nstopped following; the build goes on.\n".utf8))
             Foundation.exit(130)
         }
         interrupt.resume()
@@ -40,9 +40,9 @@ struct RemoteFollower {
             case .event(.step(let s)) where s.buildId == build && printer == nil && s.status != .pending:
                 print("\(style.step(s.status)) \(s.name) \(s.status.rawValue) \(s.duration.map { Format.duration($0) } ?? "")")
             case .event(.behind(_, let at, let committed)):
-                FileHandle.standardError.write(Data("(this terminal is \(committed - at) lines behind the build; still catching up)\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("(this terminal is \(committed - at) lines behind the build; still catching up)\n".utf8))
             case .event(.stopping(let reason)):
-                FileHandle.standardError.write(Data("\(reason)\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("\(reason)\n".utf8))
             case .closed(let reason):
                 flush()
                 throw FactoryError.runtime("lost the build server" + (reason.map { ": \($0)" } ?? ""))

@@ -60,11 +60,11 @@ struct Style: Sendable {
     }
 
     func printError(_ message: String) {
-        FileHandle.standardError.write(Data((paint("error:", "1;31") + " " + message + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data((paint("error:", "1;31") + " " + message + "\n").utf8))
     }
 
     func printWarning(_ message: String) {
-        FileHandle.standardError.write(Data((paint("warning:", "1;33") + " " + message + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data((paint("warning:", "1;33") + " " + message + "\n").utf8))
     }
 }
 

@@ -8,7 +8,7 @@ let terminal: NCursesTerminal
 do {
     terminal = try NCursesTerminal()
 } catch {
-    FileHandle.standardError.write(Data("terminal-demo: \(error)\n".utf8))
+    try? FileHandle.standardError.write(contentsOf: Data("terminal-demo: \(error)\n".utf8))
     exit(1)
 }
 

@@ -77,6 +77,34 @@ import Testing
         #expect(trail.contains("alice archived the project in web"))
     }
 
+    @Test func anEndTheStoreCouldNotTakeIsShownAsIfWrittenAndWrittenLater() throws {
+        let home = try TemporaryHome()
+        let outcomes = PendingOutcomes()
+        let base = try home.service()
+        let service = FactoryService(store: base.store, user: base.user, outcomes: outcomes)
+        let api = InProcessFactoryAPI(service: service)
+        let row = try api.startBuild(StartBuildRequest(text: "name: x\ncommands: [\"true\"]\n", file: nil, project: nil, template: nil,
+                                                       priority: 0, workingDirectory: nil)).row
+        let id = row.build.id!
+        try service.store.write { db in try db.execute(sql: "UPDATE build SET status = 'running' WHERE id = ?", arguments: [id.rawValue]) }
+        outcomes.record(id, status: .failed, reason: "no space left on /data (0 B free)")
+        // Every read shows the end: the build, the lists, the dashboard's active builds.
+        #expect(try api.build(id: id).row.build.status == .failed)
+        #expect(try api.build(id: id).row.build.failureReason == "no space left on /data (0 B free)")
+        #expect(try api.builds(project: nil, limit: 5).first?.build.status == .failed)
+        #expect(try api.activeRows().isEmpty)
+        #expect(try service.store.build(id: id)?.status == .running, "not written yet")
+        // Written when the store takes it: the same end, and the pending one is gone.
+        try service.recordEnd(of: id, status: .failed, reason: "no space left on /data (0 B free)")
+        #expect(try service.store.build(id: id)?.status == .failed)
+        #expect(outcomes.isEmpty)
+        // A queue that may not start says why on every queued build.
+        outcomes.holdReason = "waiting for space: no space left on /data (0 B free)"
+        let next = try api.startBuild(StartBuildRequest(text: "name: y\ncommands: [\"true\"]\n", file: nil, project: nil, template: nil,
+                                                        priority: 0, workingDirectory: nil)).row
+        #expect(next.build.queueReason == "waiting for space: no space left on /data (0 B free)")
+    }
+
     @Test func concurrentCallsOnOneConnectionAllGetTheirOwnReplies() async throws {
         let home = try TemporaryHome()
         let server = try await ServerProcess.start(home: home)

@@ -23,11 +23,12 @@ struct FullDiskTests {
         #expect(try await cli(["build", "start", ok, "--wait"]).status == 0)
         let filler = try shellManifest(home, "filler", commands: ["yes the-disk-is-filling-up | head -c 80000000"])
         #expect(try await cli(["build", "start", filler]).status == 0)
-        func freeBytes() -> UInt64 {
-            var s = statvfs()
-            return statvfs(data.path, &s) == 0 ? UInt64(s.f_bavail) * UInt64(s.f_frsize) : .max
-        }
-        #expect(await eventually(timeout: .seconds(60)) { freeBytes() < 64 << 10 }, "the build did not fill the filesystem")
+        // The build fills the filesystem and fails for it.
+        #expect(await eventually(timeout: .seconds(60)) {
+            (try? FactoryStore(directory: home.directory).build(id: BuildID(rawValue: 2))?.status.isFinished) == true
+                || DataFilesystem.read(home.directory)?.freeBytes == 0
+        }, "the build did not fill the filesystem")
+        #expect(DataFilesystem.read(home.directory)?.isFull == true)
 
         let list = try await cli(["build", "list"])
         #expect(list.status == 0 && list.stdout.contains("examples#1") && list.stdout.contains("filler"), "\(list.stdout)\(list.stderr)")
@@ -46,5 +47,59 @@ struct FullDiskTests {
         let (found, screen) = await tmux.waitFor("filler")
         #expect(found && screen.contains("Welcome back"), "\(screen)")
         #expect(screen.contains("! no space left on"), "the dashboard says the disk is full: \(screen)")
+    }
+
+    /// A build fills the data filesystem: its waiter hears the end at once with the filesystem named, a build
+    /// queued behind it waits with that reason, and once there is room the end is written (with every line the
+    /// log holds), the database is intact, and the queue moves on.
+    @Test func aBuildThatFillsTheDiskEndsForItsWaiterAndTheQueueWaitsForSpace() async throws {
+        let home = try TemporaryHome()
+        let data = home.directory.root
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        #expect(try SimpleCommand.run(["/bin/mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", data.path]) == 0)
+        defer { _ = try? SimpleCommand.run(["/bin/umount", "-l", data.path]) }
+        let socket = home.url.appendingPathComponent("s.sock").path
+        let server = try await ServerProcess.start(home: home, arguments: ["--max-builds", "1"], socket: socket)
+        defer { server.signal(SIGKILL) }
+        let env = ["IMAGEFACTORY_SOCKET": socket]
+        func cli(_ args: [String]) async throws -> CLIResult { try await runCLI(args, home: home, extraEnv: env) }
+
+        let filler = try shellManifest(home, "filler", commands: ["sleep 1; yes the-disk-is-filling-up | head -c 80000000"])
+        let after = try shellManifest(home, "after", commands: ["echo ran-after-space-returned"])
+        let waiter = Task { () -> (CLIResult, Double) in
+            let t0 = Date()
+            let r = try await cli(["build", "start", filler, "--wait", "--quiet"])
+            return (r, Date().timeIntervalSince(t0))
+        }
+        // Queued behind the filler (one build at a time) before the disk fills.
+        #expect(await eventually { (try? FactoryStore(directory: home.directory).builds(project: nil, limit: 1).first?.status) == .running })
+        let queued = try await cli(["build", "start", after])
+        #expect(queued.status == 0, "\(queued.stderr)")
+
+        let (result, seconds) = try await waiter.value
+        #expect(result.status == 1, "--wait exits 1: \(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("no space left on \(data.path)"), "\(result.stdout)")
+        #expect(seconds < 45, "the waiter heard the end after \(seconds) s")
+
+        // The queued build waits, saying why; the first build's end is shown although it is not written yet.
+        let list = try await cli(["build", "list"])
+        #expect(list.stdout.contains("waiting for space: no space left on \(data.path)"), "\(list.stdout)")
+        let show = try await cli(["build", "show", "1"])
+        #expect(show.stdout.contains("failed") && show.stdout.contains("no space left on"), "\(show.stdout)")
+
+        // Room again: the end is written, the database is intact, the queue moves on.
+        #expect(try SimpleCommand.run(["/bin/mount", "-o", "remount,size=128m", data.path]) == 0)
+        let store = try FactoryStore(directory: home.directory)
+        #expect(await eventually(timeout: .seconds(30)) { (try? store.build(id: BuildID(rawValue: 1))?.status) == .failed },
+                "the end was written once there was room: \(server.log)")
+        let first = try #require(try store.build(id: BuildID(rawValue: 1)))
+        #expect(first.failureReason?.hasPrefix("no space left on \(data.path)") == true, "\(first.failureReason ?? "")")
+        // Every line the log holds is kept and readable, and nothing past them.
+        let reader = try LogReader(directory: home.directory.logDirectory(for: BuildID(rawValue: 1)), committedLines: nil)
+        #expect(first.logLines == Int64(reader.lineCount) && reader.lineCount > 100_000, "\(first.logLines) of \(reader.lineCount)")
+        #expect(try reader.lines((reader.lineCount - 1)..<reader.lineCount).first?.text.hasPrefix("the-disk-is-filling-up") == true)
+        #expect(try store.integrityCheck() == "ok")
+        #expect(await eventually(timeout: .seconds(30)) { (try? store.build(id: BuildID(rawValue: 2))?.status) == .succeeded },
+                "the queued build ran once there was room")
     }
 }

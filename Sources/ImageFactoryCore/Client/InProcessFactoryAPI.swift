@@ -44,7 +44,7 @@ public final class InProcessFactoryAPI: FactoryAPI, @unchecked Sendable {
     // MARK: Projects
 
     public func projects() throws -> [ProjectRow] {
-        try service.projects().map { ProjectRow(project: $0.project, role: $0.role, lastBuild: $0.lastBuild) }
+        try service.projects().map { ProjectRow(project: $0.project, role: $0.role, lastBuild: $0.lastBuild.map(service.outcomes.apply)) }
     }
 
     public func project(_ name: String?) throws -> ProjectRow { try row(of: service.project(name)) }
@@ -153,13 +153,16 @@ public final class InProcessFactoryAPI: FactoryAPI, @unchecked Sendable {
     }
 
     /// A build as every list shows it.
-    public func row(_ build: Build) throws -> BuildRow {
+    public func row(_ stored: Build) throws -> BuildRow {
+        // An end the server could not write yet is shown as if written.
+        let build = service.outcomes.apply(to: stored)
         let project = try service.store.project(id: build.projectId)?.name ?? "?"
         return BuildRow(build: build, project: project, startedBy: try service.store.user(id: build.startedBy)?.login)
     }
 
-    public func detail(_ build: Build) throws -> BuildDetail {
-        BuildDetail(row: try row(build), steps: try service.steps(of: build), artifacts: try service.artifacts(of: build),
+    public func detail(_ stored: Build) throws -> BuildDetail {
+        let build = service.outcomes.apply(to: stored)
+        return BuildDetail(row: try row(build), steps: try service.steps(of: build), artifacts: try service.artifacts(of: build),
                     toolSteps: try service.toolSteps(of: build),
                     estimatedDuration: build.status.isFinished ? nil : try service.estimatedDuration(of: build))
     }
@@ -167,10 +170,12 @@ public final class InProcessFactoryAPI: FactoryAPI, @unchecked Sendable {
     /// The caller's queued and running builds, running first, then by priority and age.
     public func activeRows() throws -> [BuildRow] {
         let visible = Set(try service.projects().compactMap(\.project.id))
-        return try service.store.builds(project: nil, statuses: [.queued, .running], limit: 1000)
+        let outcomes = service.outcomes
+        let mine: [Build] = try service.store.builds(project: nil, statuses: [.queued, .running], limit: 1000)
             .filter { visible.contains($0.projectId) }
-            .sorted { ($0.status == .running ? 0 : 1, -$0.priority, $0.id!) < ($1.status == .running ? 0 : 1, -$1.priority, $1.id!) }
-            .map(row)
+        let active: [Build] = mine.map { outcomes.apply(to: $0) }.filter { !$0.status.isFinished }
+        func key(_ b: Build) -> (Int, Int, Int64) { (b.status == .running ? 0 : 1, -b.priority, b.id!.rawValue) }
+        return try active.sorted { key($0) < key($1) }.map(row)
     }
 
     // MARK: Logs

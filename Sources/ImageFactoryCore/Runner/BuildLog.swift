@@ -61,7 +61,14 @@ final class BuildLog: @unchecked Sendable {
         }
     }
 
+    /// The last batch known written: what a failed flush (a full disk) leaves committed.
+    private(set) var lastCommit = LogCommit(lineCount: 0, bytes: 0, levelCounts: LogLevelCounts())
+
     func flush() throws -> LogCommit {
-        try lock.withLock { try writer.flush() }
+        try lock.withLock {
+            let commit = try writer.flush()
+            lastCommit = commit
+            return commit
+        }
     }
 }

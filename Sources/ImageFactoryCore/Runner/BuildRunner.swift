@@ -4,7 +4,8 @@ import GRDB
 /// Runs one build to its end: steps, log capture, metrics, limits, cancel and timeout.
 /// Every state change is written to the store, so any process can watch the build.
 public final class BuildRunner: @unchecked Sendable {
-    enum StopReason: Sendable { case cancelled, timedOut }
+    /// Why a build stops before its commands end. `storageFull`: its log or the database cannot be written.
+    enum StopReason: Sendable { case cancelled, timedOut, storageFull }
 
     let store: FactoryStore
     let buildID: BuildID
@@ -108,7 +109,7 @@ public final class BuildRunner: @unchecked Sendable {
                 failureIsToolsOwn = toolsOwn
                 if let stop {
                     stepStatuses[index] = .cancelled
-                    failure = stop == .timedOut ? timeoutReason(plan) : "cancelled"
+                    failure = stop == .timedOut ? timeoutReason(plan) : stop == .storageFull ? storageReason() : "cancelled"
                 } else {
                     stepStatuses[index] = .failed
                     failure = reason
@@ -123,13 +124,14 @@ public final class BuildRunner: @unchecked Sendable {
 
         for task in monitors { task.cancel() }
         for task in monitors { _ = await task.result }
-        let commit = try log.flush()
+        // On a full disk the last batch may not be written: what was written stays, and the server counts it.
+        let commit = (try? log.flush()) ?? log.lastCommit
         stateLock.withLock { cgroup }?.remove()
 
         let finalStatus: BuildStatus
         switch (stop, failure) {
         case (.cancelled?, _): finalStatus = .cancelled
-        case (.timedOut?, _): finalStatus = .failed
+        case (.timedOut?, _), (.storageFull?, _): finalStatus = .failed
         case (nil, .some): finalStatus = .failed
         case (nil, nil): finalStatus = .succeeded
         }
@@ -142,7 +144,8 @@ public final class BuildRunner: @unchecked Sendable {
         build.finishedAt = Date()
         build.timedOut = stop == .timedOut
         build.failureReason = finalStatus == .succeeded ? nil
-            : finalStatus == .cancelled ? "cancelled\(cancelledBy.map { " by \($0)" } ?? "")" : failure
+            : finalStatus == .cancelled ? "cancelled\(cancelledBy.map { " by \($0)" } ?? "")"
+            : stop == .storageFull ? storageReason() : failure
         build.fingerprint = stateLock.withLock { fingerprint }
         build.logLines = Int64(commit.lineCount)
         build.errorLines = Int64(commit.levelCounts.error)
@@ -164,6 +167,11 @@ public final class BuildRunner: @unchecked Sendable {
                               message: "build \(finished.number) \(finished.name) \(finalStatus.rawValue)", createdAt: Date()).insert(db)
         }
         return try store.build(id: buildID) ?? finished
+    }
+
+    /// `no space left on /var/lib/imagefactory (0 B free)`: the filesystem named, as `df` names it.
+    func storageReason() -> String {
+        DataFilesystem.read(store.directory)?.noSpaceReason ?? "no space left in the data directory \(store.directory.root.path)"
     }
 
     private func timeoutReason(_ plan: BuildPlan) -> String {
@@ -213,15 +221,26 @@ public final class BuildRunner: @unchecked Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: options.flushInterval)
                 if Task.isCancelled { return }
-                guard let commit = try? log.flush() else { continue }
+                let commit: LogCommit
+                do {
+                    commit = try log.flush()
+                } catch {
+                    // The log cannot grow (no space, over quota): stop the build now rather than run on unrecorded.
+                    if StorageFault.isNoSpace(error) { self?.requestStop(.storageFull, log: log) }
+                    continue
+                }
                 let step = Int(log.currentStep)
                 let tracker = self?.stateLock.withLock { self?.tracker }
-                try? store.write { db in
+                do {
+                    try store.write { db in
                     try tracker?.persist(db)
                     try db.execute(sql: "UPDATE build SET logLines = ?, errorLines = ?, warnLines = ? WHERE id = ?",
                                    arguments: [commit.lineCount, commit.levelCounts.error, commit.levelCounts.warn, buildID.rawValue])
                     try db.execute(sql: "UPDATE step SET lineCount = ? - firstLine WHERE buildId = ? AND idx = ? AND status = 'running'",
                                    arguments: [commit.lineCount, buildID.rawValue, step])
+                    }
+                } catch {
+                    if StorageFault.isNoSpace(error) { self?.requestStop(.storageFull, log: log) }
                 }
             }
         }
@@ -279,8 +298,11 @@ public final class BuildRunner: @unchecked Sendable {
             if stopReason == nil { stopReason = reason }
             return (currentProcessGroup, cgroup)
         }
-        log.system(reason == .cancelled ? "cancel requested: stopping the build (SIGTERM, then SIGKILL after \(options.killGrace))"
-                                        : "timeout reached: stopping the build", level: .warn)
+        switch reason {
+        case .cancelled: log.system("cancel requested: stopping the build (SIGTERM, then SIGKILL after \(options.killGrace))", level: .warn)
+        case .timedOut: log.system("timeout reached: stopping the build", level: .warn)
+        case .storageFull: log.system("error: \(storageReason()): stopping the build", level: .error)
+        }
         // Descendants that left the group (a container engine's RUN processes) are signalled too.
         let escaped = (group.map { ProcessTree.descendants(of: $0) } ?? []).map { ($0, ProcessLiveness.stat($0)?.startTicks) }
         if let group { kill(-group, SIGTERM) }

@@ -6,10 +6,13 @@ import GRDB
 public final class FactoryService: Sendable {
     public let store: FactoryStore
     public let user: User
+    /// Ends the store could not record yet; the server shares one among every caller's service.
+    public let outcomes: PendingOutcomes
 
-    public init(store: FactoryStore, user: User) {
+    public init(store: FactoryStore, user: User, outcomes: PendingOutcomes = PendingOutcomes()) {
         self.store = store
         self.user = user
+        self.outcomes = outcomes
     }
 
     /// Opens (creating and migrating on first start) the data directory as the OS user running this process,
@@ -358,31 +361,45 @@ public final class FactoryService: Sendable {
         for build in candidates {
             guard let pid = build.runnerPid else { continue }
             if ProcessLiveness.isAlive(pid: Int32(pid), startTicks: build.runnerStartTicks) { continue }
-            let steps = try store.steps(of: build.id!)
-            for step in steps where step.status == .running {
-                if let group = step.processGroup, group > 1 { kill(-Int32(group), SIGKILL) }
-            }
-            let now = Date()
             let reason = "interrupted: the process running the build (pid \(pid)) ended before the build finished"
-            try store.pool.write { db in
-                try db.execute(sql: """
-                    UPDATE build SET status = 'interrupted', finishedAt = max(?, coalesce(startedAt, ?)), failureReason = ?
-                    WHERE id = ? AND status IN ('queued','running')
-                    """, arguments: [now, now, reason, build.id!.rawValue])
-                try db.execute(sql: "UPDATE step SET status = 'interrupted', finishedAt = ? WHERE buildId = ? AND status = 'running'",
-                               arguments: [now, build.id!.rawValue])
-                try db.execute(sql: "UPDATE step SET status = 'skipped' WHERE buildId = ? AND status = 'pending'",
-                               arguments: [build.id!.rawValue])
-                try ActivityEvent(id: nil, tenantId: user.tenantId, projectId: build.projectId, userId: build.startedBy,
-                                  buildId: build.id, kind: "build.interrupted", message: "build \(build.number) \(build.name) interrupted",
-                                  createdAt: now).insert(db)
-            }
-            if let b = try store.build(id: build.id!) { recovered.append(b) }
+            if let b = try recordEnd(of: build.id!, status: .interrupted, reason: reason) { recovered.append(b) }
         }
         if !recovered.isEmpty {
             let live = try store.builds(project: nil, statuses: [.running, .queued], limit: 10_000)
             BuildCgroup.removeStale(except: Set(live.map { "build-\($0.id!.rawValue)" }), capabilities: store.limitCapabilities())
         }
         return recovered
+    }
+
+    /// Writes the end of a build whose runner is gone: its status and reason, its running steps ended, and
+    /// every complete line its log files hold counted as committed (a runner that could not commit its last
+    /// batches, on a full disk, still wrote them). Ends what its commands left running. Nil when it had ended.
+    @discardableResult
+    public func recordEnd(of id: BuildID, status: BuildStatus, reason: String, at now: Date = Date()) throws -> Build? {
+        guard let build = try store.build(id: id), !build.status.isFinished else { return nil }
+        for step in try store.steps(of: id) where step.status == .running {
+            if let group = step.processGroup, group > 1 { kill(-Int32(group), SIGKILL) }
+        }
+        let dir = store.directory.logDirectory(for: id)
+        let onDisk = (try? LogReader(directory: dir, committedLines: nil)).map { ($0.lineCount, $0.levelCounts()) }
+        let stepStatus: StepStatus = status == .interrupted ? .interrupted : .failed
+        try store.write { db in
+            try db.execute(sql: """
+                UPDATE build SET status = ?, finishedAt = max(?, coalesce(startedAt, ?)), failureReason = ?
+                WHERE id = ? AND status IN ('queued','running')
+                """, arguments: [status.rawValue, now, now, reason, id.rawValue])
+            if let (lines, levels) = onDisk, lines > build.logLines {
+                try db.execute(sql: "UPDATE build SET logLines = ?, errorLines = ?, warnLines = ? WHERE id = ?",
+                               arguments: [lines, levels.error, levels.warn, id.rawValue])
+            }
+            try db.execute(sql: "UPDATE step SET status = ?, finishedAt = ? WHERE buildId = ? AND status = 'running'",
+                           arguments: [stepStatus.rawValue, now, id.rawValue])
+            try db.execute(sql: "UPDATE step SET status = 'skipped' WHERE buildId = ? AND status = 'pending'", arguments: [id.rawValue])
+            try ActivityEvent(id: nil, tenantId: user.tenantId, projectId: build.projectId, userId: build.startedBy,
+                              buildId: build.id, kind: "build.\(status.rawValue)",
+                              message: "build \(build.number) \(build.name) \(status.rawValue): \(reason)", createdAt: now).insert(db)
+        }
+        outcomes.remove(id)
+        return try store.build(id: id)
     }
 }

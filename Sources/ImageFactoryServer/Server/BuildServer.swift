@@ -6,6 +6,8 @@ import ImageFactoryCore
 /// The build server: owns the scheduler, the runners (child processes), the event hub and the socket.
 /// Threads, not tasks: a blocked client read or a slow disk never starves the scheduler.
 public final class BuildServer: @unchecked Sendable {
+    /// Build ends the store could not record yet, shared by the scheduler, the hub and every client's service.
+    let outcomes = PendingOutcomes()
     public struct Settings: Sendable {
         public var budget: ResourceBudget
         /// A group whose members may connect (a shared build host); nil for a personal server (0600 socket).
@@ -47,10 +49,10 @@ public final class BuildServer: @unchecked Sendable {
         self.log = log
         store = try FactoryStore(directory: directory)
         let user = try Bootstrap.ensureUser(.current(), in: store)
-        owner = FactoryService(store: store, user: user)
+        owner = FactoryService(store: store, user: user, outcomes: outcomes)
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         scheduler = Scheduler(store: store, service: owner, budget: settings.budget, executable: exe, log: log)
-        hub = EventHub(store: store, log: log)
+        hub = EventHub(store: store, log: log, outcomes: outcomes)
         scheduler.onChange = { [hub] in hub.wake() }
     }
 
@@ -247,7 +249,7 @@ public final class BuildServer: @unchecked Sendable {
             return nextConnectionID
         }
         let connection = ClientConnection(id: id, socket: socket, user: user, uid: creds.uid,
-                                          service: FactoryService(store: store, user: user))
+                                          service: FactoryService(store: store, user: user, outcomes: outcomes))
         lock.withLock {
             connections[id] = connection
             lastBusy = Date()

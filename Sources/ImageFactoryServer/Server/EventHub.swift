@@ -30,8 +30,16 @@ final class EventHub: @unchecked Sendable {
     /// The database files' sizes and change times at the last full tick: every commit changes them, so an
     /// idle server costs a few stat calls a tick rather than a query.
     private var lastStamp: [Int64] = []
+    private var lastError: String?
+    /// Notifications pushed live that the store could not keep yet (a full disk): pushed once, kept later.
+    private var unrecorded: [BuildNotification] = []
+    private var pushed = Set<String>()
 
-    init(store: FactoryStore, log: ServerLog, interval: TimeInterval = 0.01) {
+    /// Ends not yet written: followers hear them as if they were.
+    let outcomes: PendingOutcomes
+
+    init(store: FactoryStore, log: ServerLog, outcomes: PendingOutcomes, interval: TimeInterval = 0.01) {
+        self.outcomes = outcomes
         self.store = store
         self.log = log
         self.interval = interval
@@ -59,8 +67,11 @@ final class EventHub: @unchecked Sendable {
                 lastFull = Date()
                 do {
                     busy = try tick(clients)
+                    lastError = nil
                 } catch {
-                    log.error("event hub: \(error)")
+                    // Said once, not every 10 ms, until it changes.
+                    if "\(error)" != lastError { log.error("event hub: \(error)") }
+                    lastError = "\(error)"
                     busy = false
                 }
             }
@@ -97,7 +108,7 @@ final class EventHub: @unchecked Sendable {
         let builds = try store.read { db in
             try Build.filter([BuildStatus.queued.rawValue, BuildStatus.running.rawValue].contains(Column("status"))
                              || ids.contains(Column("id"))).order(Column("id")).fetchAll(db)
-        }
+        }.map(outcomes.apply)
         var current: [BuildID: Build] = [:]
         for b in builds { current[b.id!] = b }
 
@@ -145,6 +156,7 @@ final class EventHub: @unchecked Sendable {
             lastMetricCheck.removeValue(forKey: id)
         }
 
+        recordUnrecorded(connections)
         let pending = try sendLines(connections, builds: current)
         try sendDashboard(connections, builds: builds)
         sendProjectChanges(connections)
@@ -264,11 +276,33 @@ final class EventHub: @unchecked Sendable {
         try publish(BuildNotification(userId: build.startedBy, buildId: build.id, kind: kind, message: text), connections: connections)
     }
 
+    /// Records a notification and pushes it to its user's clients. When the store cannot take it (a full
+    /// disk), it is pushed all the same, once, and recorded when the store can.
     func publish(_ notification: BuildNotification, connections: [ClientConnection]) throws {
-        guard let stored = try store.recordNotification(notification) else { return }
-        for c in connections where c.followsNotifications && c.user.id == stored.userId {
-            c.send(event: .notification(stored))
+        let key = "\(notification.buildId?.rawValue ?? 0) \(notification.userId.rawValue) \(notification.kind)"
+        let toSend: BuildNotification
+        do {
+            guard let stored = try store.recordNotification(notification) else { return }
+            toSend = stored
+            if pushed.remove(key) != nil { return } // pushed earlier, recorded now
+        } catch where StorageFault.isNoSpace(error) {
+            guard pushed.insert(key).inserted else { return }
+            unrecorded.append(notification)
+            toSend = notification
         }
+        for c in connections where c.followsNotifications && c.user.id == toSend.userId {
+            c.send(event: .notification(toSend))
+        }
+    }
+
+    /// Notifications pushed while the store was full, recorded once it takes writes again.
+    private func recordUnrecorded(_ connections: [ClientConnection]) {
+        guard !unrecorded.isEmpty else { return }
+        var left: [BuildNotification] = []
+        for n in unrecorded {
+            do { try publish(n, connections: connections) } catch { left.append(n) }
+        }
+        unrecorded = left
     }
 
     // MARK: Names (cached; the hub thread only)

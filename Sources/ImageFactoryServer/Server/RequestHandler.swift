@@ -13,6 +13,11 @@ struct RequestHandler {
     func handle(_ frame: RequestFrame) -> Frame {
         do {
             return try reply(frame.id, frame.request)
+        } catch where StorageFault.isNoSpace(error) {
+            // A write the data filesystem has no room for: said in words, with the filesystem named.
+            let fs = DataFilesystem.read(server.directory)
+            let message = "\(fs?.noSpaceReason ?? "no space left in the data directory"): this cannot be recorded until space is freed (reads still work)"
+            return ReplyCodec.frame(id: frame.id, ReplyBody<Done>(value: nil, error: RemoteError(message: message, exitCode: 70)))
         } catch {
             return ReplyCodec.frame(id: frame.id, ReplyBody<Done>(value: nil, error: RemoteError(error)))
         }

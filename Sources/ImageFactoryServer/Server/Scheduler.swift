@@ -71,11 +71,41 @@ final class Scheduler: @unchecked Sendable {
 
     func tick() {
         reapChildren()
+        writePendingOutcomes()
         do {
             try schedule()
         } catch {
             log.error("scheduler: \(error)")
         }
+    }
+
+    var outcomes: PendingOutcomes { service.outcomes }
+
+    /// Room kept free on the data filesystem so that the end of a build can still be written when the disk
+    /// fills: released when a write finds no space, made again once there is room.
+    lazy var reserve = SpaceReserve(path: store.directory.root.appendingPathComponent(".space-reserve").path,
+                                    bytes: Int(DataFilesystem.read(store.directory)?.reserveBytes ?? 1 << 20))
+
+    /// Ends kept in memory are written as soon as the store takes them (space freed, a lock gone).
+    private func writePendingOutcomes() {
+        let pending = outcomes.all
+        if pending.isEmpty {
+            reserve.ensure()
+            return
+        }
+        for (id, o) in pending {
+            do {
+                try service.recordEnd(of: id, status: o.status, reason: o.reason, at: o.finishedAt)
+                outcomes.remove(id)
+                log.info("recorded the end of build id \(id) (\(o.status.rawValue): \(o.reason))")
+            } catch where StorageFault.isNoSpace(error) && reserve.release() {
+                log.info("released the space reserve to record the end of build id \(id)")
+                if (try? service.recordEnd(of: id, status: o.status, reason: o.reason, at: o.finishedAt)) != nil { outcomes.remove(id) }
+            } catch {
+                // Still kept in memory, and shown to every client as if written.
+            }
+        }
+        onChange?()
     }
 
     // MARK: Runners
@@ -93,9 +123,22 @@ final class Scheduler: @unchecked Sendable {
         guard !ended.isEmpty else { return }
         for (pid, build, status) in ended {
             log.info("runner \(pid) of build id \(build) exited (wait status \(status))")
+            // A runner that ended without recording its build's end (crash, OOM kill, a full disk): record it
+            // here, or keep it in memory and tell every client now when the store cannot take it.
+            guard let row = try? store.build(id: build), !row.status.isFinished else { continue }
+            let exited = status & 0x7f == 0 ? (status >> 8) & 0xff : -1
+            let fs = DataFilesystem.read(store.directory)
+            let noSpace = exited == StorageFault.runnerExitStatus || fs?.isFull == true
+            let (end, reason): (BuildStatus, String) = noSpace
+                ? (.failed, fs?.noSpaceReason ?? "no space left in the data directory \(store.directory.root.path)")
+                : (.interrupted, "interrupted: the process running the build (pid \(pid)) ended before the build finished")
+            do {
+                try service.recordEnd(of: build, status: end, reason: reason)
+            } catch {
+                outcomes.record(build, status: end, reason: reason)
+                log.error("cannot record the end of build id \(build) (\(error)): kept in memory and shown to clients until it can be written")
+            }
         }
-        // A runner that died without finishing its build (crash, OOM kill): mark the build interrupted.
-        _ = try? service.recoverInterruptedBuilds()
         onChange?()
     }
 
@@ -128,14 +171,32 @@ final class Scheduler: @unchecked Sendable {
     // MARK: Queue
 
     private func schedule() throws {
-        let (active, queued) = try store.read { db -> ([Build], [Build]) in
+        let (stored, queued) = try store.read { db -> ([Build], [Build]) in
             let active = try Build.filter(Column("status") == BuildStatus.running.rawValue
                 || (Column("status") == BuildStatus.queued.rawValue && Column("runnerPid") != nil)).fetchAll(db)
             let queued = try Build.filter(Column("status") == BuildStatus.queued.rawValue && Column("runnerPid") == nil)
                 .order(Column("priority").desc, Column("id")).fetchAll(db)
             return (active, queued)
         }
+        // Builds whose end is only in memory no longer hold their share of the budget.
+        let active = stored.map(outcomes.apply).filter { !$0.status.isFinished }
         guard !queued.isEmpty else { return }
+        // Nothing starts while the data filesystem cannot record a build; the queue says why, and goes on once
+        // there is room again.
+        if let fs = DataFilesystem.read(store.directory), fs.isFull || fs.readOnly {
+            let hold = fs.readOnly ? "waiting: the data filesystem \(fs.path) is read-only" : "waiting for space: \(fs.noSpaceReason)"
+            if outcomes.holdReason != hold {
+                outcomes.holdReason = hold
+                log.error("queue held: \(hold)")
+                onChange?()
+            }
+            return
+        }
+        if outcomes.holdReason != nil {
+            outcomes.holdReason = nil
+            log.info("queue released: the data filesystem has room again")
+            onChange?()
+        }
         var slots = budget.maxBuilds - active.count
         var cpus = budget.cpus - active.reduce(0) { $0 + Self.demand(of: $1).cpus }
         var memory = budget.memoryBytes - active.reduce(0) { $0 + Self.demand(of: $1).memory }

@@ -21,7 +21,7 @@ public final class ServerLog: @unchecked Sendable {
     private func write(_ level: String, _ message: String) {
         lock.withLock {
             let line = "\(formatter.string(from: Date())) \(level) \(message)\n"
-            handle.write(Data(line.utf8))
+            try? handle.write(contentsOf: Data(line.utf8)) // never a crash when the log's disk is full
         }
     }
 }

@@ -42,7 +42,7 @@ public enum TUILauncher {
             throw FactoryError.invalidInput("\(error)")
         }
         for warning in keymap.warnings {
-            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("warning: \(warning)\n".utf8))
         }
         let terminal: NCursesTerminal
         do {
