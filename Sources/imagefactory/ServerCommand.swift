@@ -25,6 +25,7 @@ struct ServerCommand: AsyncParsableCommand {
         @Option(help: "Memory the running builds may ask for in all, e.g. 16GiB (default: 80% of RAM).") var memory: String?
         @Option(name: .customLong("idle-timeout"), help: "Exit after this many seconds with no client and no build.") var idleTimeout: Int?
         @Option(help: "Append the server's log to this file instead of stderr.") var log: String?
+        @Option(name: .customLong("min-free"), help: "Keep this much free on the data filesystem, e.g. 2GiB or 5% (default: 5%, at most 1 GiB; 0: off): under it the queue waits and running builds stop.") var minFree: String?
         @Flag(help: .hidden) var background = false
 
         func validate() throws {
@@ -57,8 +58,16 @@ struct ServerCommand: AsyncParsableCommand {
                 } else {
                     handle = .standardError // a background server's stderr is already its log file
                 }
+                var minFreeBytes: Int64?
+                if let text = minFree ?? env["IMAGEFACTORY_SERVER_MIN_FREE"] {
+                    try FileManager.default.createDirectory(at: directory.root, withIntermediateDirectories: true)
+                    guard let bytes = DataFilesystem.read(directory)?.minimumFree(parsing: text) else {
+                        throw FactoryError.invalidInput("--min-free `\(text)` is not a size (2GiB, 512MiB), a share (5%) or 0")
+                    }
+                    minFreeBytes = bytes
+                }
                 let server = try BuildServer(directory: directory, endpoint: endpoint,
-                                             settings: .init(budget: budget, group: gid, idleTimeout: idle),
+                                             settings: .init(budget: budget, group: gid, idleTimeout: idle, minFreeBytes: minFreeBytes),
                                              log: ServerLog(handle: handle))
                 try server.run()
             }
@@ -188,6 +197,9 @@ struct ServerStatusPrinter {
         Swift.print("socket:  \(s.socket)")
         Swift.print("data:    \(s.dataDirectory)")
         Swift.print("you:     \(s.you)   clients: \(s.clients)")
+        if let free = s.freeBytes {
+            Swift.print("storage: \(ByteCount(bytes: free)) free on the data filesystem; keeps \(ByteCount(bytes: s.minFreeBytes ?? 0)) free (--min-free)")
+        }
         if let warning = s.storageWarning { Swift.print(style.red("storage: \(warning)")) }
         Swift.print("budget:  \(s.inUse.builds)/\(s.budget.maxBuilds) builds, \(cpu(s.inUse.cpus))/\(cpu(s.budget.cpus)) CPUs, \(ByteCount(bytes: s.inUse.memoryBytes))/\(ByteCount(bytes: s.budget.memoryBytes)) memory asked for")
         Swift.print("")

@@ -102,4 +102,46 @@ struct FullDiskTests {
         #expect(await eventually(timeout: .seconds(30)) { (try? store.build(id: BuildID(rawValue: 2))?.status) == .succeeded },
                 "the queued build ran once there was room")
     }
+
+    /// With a reserve kept free for the host, a build that would eat into it is stopped before the disk fills;
+    /// the database and the log stay writable, and the queue waits until the room is back.
+    @Test func theLowSpaceGuardStopsABuildBeforeTheDiskFills() async throws {
+        let home = try TemporaryHome()
+        let data = home.directory.root
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        #expect(try SimpleCommand.run(["/bin/mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", data.path]) == 0)
+        defer { _ = try? SimpleCommand.run(["/bin/umount", "-l", data.path]) }
+        let socket = home.url.appendingPathComponent("s.sock").path
+        let server = try await ServerProcess.start(home: home, arguments: ["--min-free", "16MiB"], socket: socket)
+        defer { server.signal(SIGKILL) }
+        let env = ["IMAGEFACTORY_SOCKET": socket]
+        func cli(_ args: [String]) async throws -> CLIResult { try await runCLI(args, home: home, extraEnv: env) }
+
+        let status = try await cli(["server", "status"])
+        #expect(status.stdout.contains("keeps 16 MiB free (--min-free)"), "\(status.stdout)")
+        let filler = try shellManifest(home, "filler", commands: ["yes the-disk-is-filling-up | head -c 80000000"])
+        let r = try await cli(["build", "start", filler, "--wait", "--quiet"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("stopped before the disk filled: \(data.path) has"), "\(r.stdout)")
+        #expect(r.stdout.contains("under the 16 MiB kept free for the host (imagefactory server --min-free)"), "\(r.stdout)")
+        let fs = try #require(DataFilesystem.read(home.directory))
+        #expect(fs.freeBytes > 4 << 20, "the disk did not fill: \(fs.freeBytes) bytes free")
+        // The runner wrote its own end: the database took it at once.
+        let store = try FactoryStore(directory: home.directory)
+        let first = try #require(try store.build(id: BuildID(rawValue: 1)))
+        #expect(first.status == .failed && first.failureReason?.hasPrefix("stopped before the disk filled") == true)
+        #expect(try store.integrityCheck() == "ok")
+        // Under the reserve, the queue waits and says why.
+        let after = try shellManifest(home, "after", commands: ["echo after"])
+        #expect(try await cli(["build", "start", after]).status == 0)
+        var list = ""
+        for _ in 0..<100 where !list.contains("waiting for space: \(data.path) has") {
+            list = try await cli(["build", "list"]).stdout
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(list.contains("waiting for space: \(data.path) has"), "\(list)")
+        // The log is removed (an operator frees room): the queue moves on.
+        try FileManager.default.removeItem(at: home.directory.logDirectory(for: BuildID(rawValue: 1)))
+        #expect(await eventually(timeout: .seconds(30)) { (try? store.build(id: BuildID(rawValue: 2))?.status) == .succeeded })
+    }
 }

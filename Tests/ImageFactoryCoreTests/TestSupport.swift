@@ -83,6 +83,7 @@ func runCLI(_ arguments: [String], home: TemporaryHome, cwd: URL? = nil, extraEn
     env["NO_COLOR"] = "1"
     env["IMAGEFACTORY_SAMPLE_MS"] = "250"
     env["IMAGEFACTORY_KILL_GRACE_MS"] = "1000"
+    env["IMAGEFACTORY_SERVER_MIN_FREE"] = "0" // a server this starts must not depend on the disk's free space
     for (k, v) in extraEnv { env[Environment.Key(rawValue: k)!] = v }
     var executable = imagefactoryBinary
     var argv = arguments

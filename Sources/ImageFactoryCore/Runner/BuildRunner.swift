@@ -5,7 +5,7 @@ import GRDB
 /// Every state change is written to the store, so any process can watch the build.
 public final class BuildRunner: @unchecked Sendable {
     /// Why a build stops before its commands end. `storageFull`: its log or the database cannot be written.
-    enum StopReason: Sendable { case cancelled, timedOut, storageFull }
+    enum StopReason: Sendable { case cancelled, timedOut, storageFull, lowSpace }
 
     let store: FactoryStore
     let buildID: BuildID
@@ -108,8 +108,13 @@ public final class BuildRunner: @unchecked Sendable {
                 steps[index].exitCode = exitCode
                 failureIsToolsOwn = toolsOwn
                 if let stop {
-                    stepStatuses[index] = .cancelled
-                    failure = stop == .timedOut ? timeoutReason(plan) : stop == .storageFull ? storageReason() : "cancelled"
+                    stepStatuses[index] = stop == .cancelled ? .cancelled : .failed
+                    failure = switch stop {
+                    case .timedOut: timeoutReason(plan)
+                    case .storageFull: storageReason()
+                    case .lowSpace: lowSpaceReason()
+                    default: "cancelled"
+                    }
                 } else {
                     stepStatuses[index] = .failed
                     failure = reason
@@ -131,7 +136,7 @@ public final class BuildRunner: @unchecked Sendable {
         let finalStatus: BuildStatus
         switch (stop, failure) {
         case (.cancelled?, _): finalStatus = .cancelled
-        case (.timedOut?, _), (.storageFull?, _): finalStatus = .failed
+        case (.timedOut?, _), (.storageFull?, _), (.lowSpace?, _): finalStatus = .failed
         case (nil, .some): finalStatus = .failed
         case (nil, nil): finalStatus = .succeeded
         }
@@ -145,7 +150,7 @@ public final class BuildRunner: @unchecked Sendable {
         build.timedOut = stop == .timedOut
         build.failureReason = finalStatus == .succeeded ? nil
             : finalStatus == .cancelled ? "cancelled\(cancelledBy.map { " by \($0)" } ?? "")"
-            : stop == .storageFull ? storageReason() : failure
+            : stop == .storageFull ? storageReason() : stop == .lowSpace ? lowSpaceReason() : failure
         build.fingerprint = stateLock.withLock { fingerprint }
         build.logLines = Int64(commit.lineCount)
         build.errorLines = Int64(commit.levelCounts.error)
@@ -172,6 +177,12 @@ public final class BuildRunner: @unchecked Sendable {
     /// `no space left on /var/lib/imagefactory (0 B free)`: the filesystem named, as `df` names it.
     func storageReason() -> String {
         DataFilesystem.read(store.directory)?.noSpaceReason ?? "no space left in the data directory \(store.directory.root.path)"
+    }
+
+    /// `stopped before the disk filled: /var/lib/imagefactory has 900 MiB free, under the 1.0 GiB kept free ...`
+    func lowSpaceReason() -> String {
+        let fs = DataFilesystem.read(store.directory)
+        return "stopped before the disk filled: " + (fs?.lowSpaceReason(minimum: options.minFreeBytes ?? 0) ?? "the data filesystem is low on space")
     }
 
     private func timeoutReason(_ plan: BuildPlan) -> String {
@@ -228,6 +239,11 @@ public final class BuildRunner: @unchecked Sendable {
                     // The log cannot grow (no space, over quota): stop the build now rather than run on unrecorded.
                     if StorageFault.isNoSpace(error) { self?.requestStop(.storageFull, log: log) }
                     continue
+                }
+                // The host's reserve: stop before the log takes the disk's last room (a statvfs per batch).
+                if let minimum = options.minFreeBytes, let self, let fs = DataFilesystem.read(self.store.directory),
+                   fs.freeBytes < minimum {
+                    self.requestStop(.lowSpace, log: log)
                 }
                 let step = Int(log.currentStep)
                 let tracker = self?.stateLock.withLock { self?.tracker }
@@ -302,6 +318,7 @@ public final class BuildRunner: @unchecked Sendable {
         case .cancelled: log.system("cancel requested: stopping the build (SIGTERM, then SIGKILL after \(options.killGrace))", level: .warn)
         case .timedOut: log.system("timeout reached: stopping the build", level: .warn)
         case .storageFull: log.system("error: \(storageReason()): stopping the build", level: .error)
+        case .lowSpace: log.system("error: \(lowSpaceReason())", level: .error)
         }
         // Descendants that left the group (a container engine's RUN processes) are signalled too.
         let escaped = (group.map { ProcessTree.descendants(of: $0) } ?? []).map { ($0, ProcessLiveness.stat($0)?.startTicks) }

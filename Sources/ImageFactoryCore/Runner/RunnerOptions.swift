@@ -9,6 +9,9 @@ public struct RunnerOptions: Sendable {
     public var killGrace: Duration
     /// How often the runner checks whether someone asked to cancel the build.
     public var cancelPollInterval: Duration
+    /// Bytes to keep free on the data filesystem: a build whose log would go under it is stopped first
+    /// (the server's `--min-free`, passed to its runners as IMAGEFACTORY_MIN_FREE). Nil: only a full disk stops it.
+    public var minFreeBytes: Int64? = nil
 
     public init(sampleInterval: Duration = .seconds(1), flushInterval: Duration = .milliseconds(100),
                 killGrace: Duration = .seconds(5), cancelPollInterval: Duration = .milliseconds(200)) {
@@ -23,6 +26,7 @@ public struct RunnerOptions: Sendable {
         var o = RunnerOptions()
         if let ms = env["IMAGEFACTORY_SAMPLE_MS"].flatMap(Int64.init), ms >= 50 { o.sampleInterval = .milliseconds(ms) }
         if let ms = env["IMAGEFACTORY_KILL_GRACE_MS"].flatMap(Int64.init), ms >= 0 { o.killGrace = .milliseconds(ms) }
+        if let bytes = env["IMAGEFACTORY_MIN_FREE"].flatMap(Int64.init), bytes > 0 { o.minFreeBytes = bytes }
         return o
     }
 }

@@ -44,6 +44,22 @@ public struct DataFilesystem: Codable, Sendable, Hashable {
         return best
     }
 
+    /// The default room kept free for the host: 5% of the filesystem, at most 1 GiB.
+    public var defaultMinimumFree: Int64 { min(1 << 30, totalBytes / 20) }
+
+    /// `--min-free` as given: a size (`2GiB`), a share (`5%`), or `0` (off). Nil when it is neither.
+    public func minimumFree(parsing text: String) -> Int64? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if t == "0" { return 0 }
+        if t.hasSuffix("%"), let p = Double(t.dropLast()), p >= 0, p < 100 { return Int64(Double(totalBytes) * p / 100) }
+        return ByteCount(parsing: t)?.bytes
+    }
+
+    /// Why nothing starts, or a running build stops, while free space is under `minimum`.
+    public func lowSpaceReason(minimum: Int64) -> String {
+        "\(path) has \(ByteCount(bytes: freeBytes)) free, under the \(ByteCount(bytes: minimum)) kept free for the host (imagefactory server --min-free)"
+    }
+
     /// One sentence for the dashboard, `build list` and `server status` when something is wrong; nil when all is well.
     public var warning: String? {
         if readOnly {

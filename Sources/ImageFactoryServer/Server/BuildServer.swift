@@ -15,9 +15,13 @@ public final class BuildServer: @unchecked Sendable {
         /// A personal server exits after this long with no client and no build; nil never.
         public var idleTimeout: TimeInterval?
         public var version: String
+        /// Bytes kept free on the data filesystem: below it the queue waits and running builds stop. Nil: the
+        /// default (5% of the filesystem, at most 1 GiB); 0: only a full disk stops builds.
+        public var minFreeBytes: Int64?
 
         public init(budget: ResourceBudget = .machineDefault(), group: gid_t? = nil, idleTimeout: TimeInterval? = nil,
-                    version: String = "0.1.0") {
+                    version: String = "0.1.0", minFreeBytes: Int64? = nil) {
+            self.minFreeBytes = minFreeBytes
             self.budget = budget
             self.group = group
             self.idleTimeout = idleTimeout
@@ -51,7 +55,8 @@ public final class BuildServer: @unchecked Sendable {
         let user = try Bootstrap.ensureUser(.current(), in: store)
         owner = FactoryService(store: store, user: user, outcomes: outcomes)
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        scheduler = Scheduler(store: store, service: owner, budget: settings.budget, executable: exe, log: log)
+        let minFree = settings.minFreeBytes ?? DataFilesystem.read(directory)?.defaultMinimumFree ?? 0
+        scheduler = Scheduler(store: store, service: owner, budget: settings.budget, executable: exe, log: log, minFreeBytes: minFree)
         hub = EventHub(store: store, log: log, outcomes: outcomes)
         scheduler.onChange = { [hub] in hub.wake() }
     }

@@ -148,7 +148,9 @@ final class EventHub: @unchecked Sendable {
                 }
             }
         }
-        lastBuilds = current
+        // A finished build nobody follows is read once more (its end is seen) and then let go, with its reader:
+        // keeping it would hold its log files open (and their space, once deleted) for the server's life.
+        lastBuilds = current.filter { !$0.value.status.isFinished || subscribed.contains($0.key) }
         for id in Array(readers.keys) where current[id] == nil { readers.removeValue(forKey: id) }
         for id in Array(lastSteps.keys) where current[id] == nil {
             lastSteps.removeValue(forKey: id)

@@ -118,6 +118,7 @@ struct RequestHandler {
                             shared: server.endpoint.shared, clients: server.liveConnections().count,
                             you: "\(connection.user.login) (uid \(connection.uid))", budget: server.settings.budget,
                             inUse: use, running: running, queued: queued,
-                            storageWarning: DataFilesystem.read(server.directory)?.warning)
+                            storageWarning: DataFilesystem.read(server.directory)?.warning,
+                            freeBytes: DataFilesystem.read(server.directory)?.freeBytes, minFreeBytes: server.scheduler.minFreeBytes)
     }
 }

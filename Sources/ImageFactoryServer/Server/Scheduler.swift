@@ -23,12 +23,17 @@ final class Scheduler: @unchecked Sendable {
         env["IMAGEFACTORY_SERVER_PID"] = String(getpid())
         env["IMAGEFACTORY_HOME"] = store.directory.root.path
         env.removeValue(forKey: "IMAGEFACTORY_SOCKET")
+        env["IMAGEFACTORY_MIN_FREE"] = String(minFreeBytes)
         return env
     }()
     /// Called after a tick changed what runs (the hub then tells the dashboards).
     var onChange: (@Sendable () -> Void)?
 
-    init(store: FactoryStore, service: FactoryService, budget: ResourceBudget, executable: String, log: ServerLog) {
+    /// Bytes kept free on the data filesystem (`server --min-free`); 0: none beyond a full disk.
+    let minFreeBytes: Int64
+
+    init(store: FactoryStore, service: FactoryService, budget: ResourceBudget, executable: String, log: ServerLog, minFreeBytes: Int64 = 0) {
+        self.minFreeBytes = minFreeBytes
         self.store = store
         self.service = service
         self.budget = budget
@@ -183,8 +188,9 @@ final class Scheduler: @unchecked Sendable {
         guard !queued.isEmpty else { return }
         // Nothing starts while the data filesystem cannot record a build; the queue says why, and goes on once
         // there is room again.
-        if let fs = DataFilesystem.read(store.directory), fs.isFull || fs.readOnly {
-            let hold = fs.readOnly ? "waiting: the data filesystem \(fs.path) is read-only" : "waiting for space: \(fs.noSpaceReason)"
+        if let fs = DataFilesystem.read(store.directory), fs.isFull || fs.readOnly || fs.freeBytes < minFreeBytes {
+            let hold = fs.readOnly ? "waiting: the data filesystem \(fs.path) is read-only"
+                : fs.isFull ? "waiting for space: \(fs.noSpaceReason)" : "waiting for space: \(fs.lowSpaceReason(minimum: minFreeBytes))"
             if outcomes.holdReason != hold {
                 outcomes.holdReason = hold
                 log.error("queue held: \(hold)")

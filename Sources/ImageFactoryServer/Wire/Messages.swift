@@ -111,6 +111,9 @@ public struct ServerStatus: Codable, Sendable {
     public var queued: [BuildRow]
     /// The data filesystem's trouble (full, read-only), if any.
     public var storageWarning: String?
+    /// The data filesystem's free bytes, and what the server keeps free (queue held, builds stopped under it).
+    public var freeBytes: Int64?
+    public var minFreeBytes: Int64?
 }
 
 public struct ResourceBudget: Codable, Sendable, Hashable {
