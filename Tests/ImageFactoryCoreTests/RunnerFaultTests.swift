@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 @testable import ImageFactoryCore
 
@@ -93,5 +94,53 @@ struct SplitMix64: RandomNumberGenerator {
         let reopened = try LogReader(directory: dir, committedLines: Int(ended.logLines))
         #expect(reopened.lineCount == Int(ended.logLines), "cut at text \(textCut) of \(textSize), index \(indexCut) of \(indexSize)")
         #expect(try sample.map { try reopened.line($0)?.text } == kept)
+    }
+
+    /// WAL: a reader holding a transaction never blocks the runner's commits; a writer holding the lock makes
+    /// the runner wait (the busy timeout), and the runner's log says it waited; the build still succeeds.
+    @Test func aLongReaderNeverBlocksCommitsAndAWaitingWriterSaysSo() async throws {
+        let home = try TemporaryHome()
+        let service = try home.service()
+        let build = try service.startBuild(text: "name: slow\ncommands: [\"for i in $(seq 1 80); do echo line-$i; sleep 0.05; done\"]\n",
+                                           file: nil, in: try service.project(nil))
+        let runnerLog = home.url.appendingPathComponent("runner.log").path
+        let runner = try SimpleCommand.spawn([imagefactoryBinary, "build", "run", "--build-id", String(build.id!.rawValue)],
+                                             newSession: true, outputPath: runnerLog,
+                                             environment: ProcessInfo.processInfo.environment.merging(
+                                                 ["IMAGEFACTORY_HOME": home.directory.root.path]) { _, new in new })
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        let other = try DatabaseQueue(path: home.directory.databaseURL.path, configuration: config)
+        #expect(await eventually { (try? service.store.build(id: build.id!)?.logLines ?? 0) ?? 0 > 5 })
+
+        // A long read transaction in another connection: commits go on meanwhile.
+        let before = try #require(try service.store.build(id: build.id!)).logLines
+        let during = try Self.holdingRead(other) { try service.store.build(id: build.id!)?.logLines ?? 0 }
+        #expect(during > before, "commits went on while a reader held its transaction (\(before) -> \(during))")
+
+        // The write lock held for 2.5 s: the runner waits, says so, and goes on.
+        try Self.holdingWriteLock(other, seconds: 2.5)
+        var status: Int32 = 0
+        waitpid(runner, &status, 0)
+        #expect(try service.store.build(id: build.id!)?.status == .succeeded)
+        let said = (try? String(contentsOfFile: runnerLog, encoding: .utf8)) ?? ""
+        #expect(said.contains("a database write waited"), "runner log: \(said)")
+    }
+
+    /// A read transaction held for a second; `meanwhile` runs inside it (on another connection).
+    static func holdingRead<T>(_ queue: DatabaseQueue, _ meanwhile: () throws -> T) throws -> T {
+        try queue.read { db -> T in
+            _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM build")
+            Thread.sleep(forTimeInterval: 1.0)
+            return try meanwhile()
+        }
+    }
+
+    static func holdingWriteLock(_ queue: DatabaseQueue, seconds: Double) throws {
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            Thread.sleep(forTimeInterval: seconds)
+            try db.execute(sql: "COMMIT")
+        }
     }
 }

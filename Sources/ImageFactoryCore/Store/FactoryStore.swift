@@ -28,8 +28,37 @@ public final class FactoryStore: Sendable {
     }
 
     /// One transaction. Synchronous on purpose, so async callers don't pick GRDB's async overload.
+    /// A write that had to wait for another writer (up to the 15 s busy timeout) says so through
+    /// ``slowWriteReporter``: the server's log, or a runner's own log.
     public func write<T>(_ updates: (Database) throws -> T) throws -> T {
-        try pool.write(updates)
+        let start = ContinuousClock.now
+        defer {
+            let waited = ContinuousClock.now - start
+            if waited > Self.slowWrite { Self.reportSlowWrite(waited, path: directory.databaseURL.path) }
+        }
+        return try pool.write(updates)
+    }
+
+    /// Writes slower than this are reported: the database was held by another writer (or the disk stalled).
+    public static let slowWrite: Duration = .seconds(1)
+
+    nonisolated(unsafe) private static var reporter: (@Sendable (String) -> Void)?
+    private static let reporterLock = NSLock()
+
+    /// Where slow writes are told; stderr when unset (a runner's stderr is its runner.log).
+    public static var slowWriteReporter: (@Sendable (String) -> Void)? {
+        get { reporterLock.withLock { reporter } }
+        set { reporterLock.withLock { reporter = newValue } }
+    }
+
+    static func reportSlowWrite(_ waited: Duration, path: String) {
+        let seconds = Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18
+        let message = String(format: "a database write waited %.1f s for %@ (another writer held it, or the disk is slow)", seconds, path)
+        if let report = slowWriteReporter {
+            report(message)
+        } else {
+            try? FileHandle.standardError.write(contentsOf: Data("imagefactory: \(message)\n".utf8))
+        }
     }
 
     public func read<T>(_ value: (Database) throws -> T) throws -> T {

@@ -52,6 +52,7 @@ public final class BuildServer: @unchecked Sendable {
         self.settings = settings
         self.log = log
         store = try FactoryStore(directory: directory)
+        FactoryStore.slowWriteReporter = { [log] message in log.info(message) }
         let user = try Bootstrap.ensureUser(.current(), in: store)
         owner = FactoryService(store: store, user: user, outcomes: outcomes)
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
