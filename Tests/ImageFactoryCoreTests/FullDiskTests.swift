@@ -72,7 +72,8 @@ struct FullDiskTests {
             return (r, Date().timeIntervalSince(t0))
         }
         // Queued behind the filler (one build at a time) before the disk fills.
-        #expect(await eventually { (try? FactoryStore(directory: home.directory).builds(project: nil, limit: 1).first?.status) == .running })
+        let client = try server.client()
+        #expect(await eventually(timeout: .seconds(90)) { (try? client.builds(project: nil, limit: 1).first?.build.status) == .running })
         let queued = try await cli(["build", "start", after])
         #expect(queued.status == 0, "\(queued.stderr)")
 
@@ -90,7 +91,7 @@ struct FullDiskTests {
         // Room again: the end is written, the database is intact, the queue moves on.
         #expect(try SimpleCommand.run(["/bin/mount", "-o", "remount,size=128m", data.path]) == 0)
         let store = try FactoryStore(directory: home.directory)
-        #expect(await eventually(timeout: .seconds(30)) { (try? store.build(id: BuildID(rawValue: 1))?.status) == .failed },
+        #expect(await eventually(timeout: .seconds(90)) { (try? store.build(id: BuildID(rawValue: 1))?.status) == .failed },
                 "the end was written once there was room: \(server.log)")
         let first = try #require(try store.build(id: BuildID(rawValue: 1)))
         #expect(first.failureReason?.hasPrefix("no space left on \(data.path)") == true, "\(first.failureReason ?? "")")
@@ -99,7 +100,7 @@ struct FullDiskTests {
         #expect(first.logLines == Int64(reader.lineCount) && reader.lineCount > 100_000, "\(first.logLines) of \(reader.lineCount)")
         #expect(try reader.lines((reader.lineCount - 1)..<reader.lineCount).first?.text.hasPrefix("the-disk-is-filling-up") == true)
         #expect(try store.integrityCheck() == "ok")
-        #expect(await eventually(timeout: .seconds(30)) { (try? store.build(id: BuildID(rawValue: 2))?.status) == .succeeded },
+        #expect(await eventually(timeout: .seconds(90)) { (try? store.build(id: BuildID(rawValue: 2))?.status) == .succeeded },
                 "the queued build ran once there was room")
     }
 
@@ -142,6 +143,6 @@ struct FullDiskTests {
         #expect(list.contains("waiting for space: \(data.path) has"), "\(list)")
         // The log is removed (an operator frees room): the queue moves on.
         try FileManager.default.removeItem(at: home.directory.logDirectory(for: BuildID(rawValue: 1)))
-        #expect(await eventually(timeout: .seconds(30)) { (try? store.build(id: BuildID(rawValue: 2))?.status) == .succeeded })
+        #expect(await eventually(timeout: .seconds(90)) { (try? store.build(id: BuildID(rawValue: 2))?.status) == .succeeded })
     }
 }
