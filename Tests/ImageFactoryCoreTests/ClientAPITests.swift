@@ -16,6 +16,24 @@ import Testing
         }
     }
 
+    /// The failure as `case: message` (nil when it succeeded), so a test names the error it means.
+    func failure(_ body: () throws -> Void) -> String? {
+        do {
+            try body()
+            return nil
+        } catch let e as FactoryError {
+            switch e {
+            case .conflict(let m): return "conflict: \(m)"
+            case .invalidInput(let m): return "invalidInput: \(m)"
+            case .permissionDenied(let m): return "permissionDenied: \(m)"
+            case .notFound(let m): return "notFound: \(m)"
+            default: return "other: \(e)"
+            }
+        } catch {
+            return "not a FactoryError: \(error)"
+        }
+    }
+
     @Test func projectsSettingsAndMembersFollowRolesAndLeaveATrail() throws {
         let home = try TemporaryHome()
         let alice = InProcessFactoryAPI(service: try home.service(login: "alice", uid: 5001))
@@ -23,8 +41,8 @@ import Testing
         let web = try alice.createProject(name: "web", description: "web images")
         #expect(web.role == .owner)
         #expect(!(try bob.projects()).contains { $0.project.name == "web" }, "bob is not a member yet")
-        #expect(throws: FactoryError.self) { try alice.createProject(name: "web", description: "") }
-        #expect(throws: FactoryError.self) { try alice.createProject(name: "../etc", description: "") }
+        #expect(failure { _ = try alice.createProject(name: "web", description: "") } == "conflict: a project named `web` already exists: choose another name")
+        #expect(failure { _ = try alice.createProject(name: "../etc", description: "") }?.hasPrefix("invalidInput: project name `../etc`") == true)
         let id = web.project.id!
 
         _ = try alice.setMember(login: "bob", uid: nil, role: .viewer, in: id)
@@ -42,7 +60,7 @@ import Testing
         #expect(try alice.changeProject(id, try ProjectSetting.memory.change("1GiB")).project.defaultMemoryBytes == 1 << 30)
         #expect(try alice.changeProject(id, try ProjectSetting.timeout.change("0")).project.defaultTimeoutSeconds == nil)
         // A value that cannot be a setting says which setting and what it takes.
-        #expect(throws: FactoryError.self) { try ProjectSetting.memory.change("lots") }
+        #expect(failure { _ = try ProjectSetting.memory.change("lots") } == "invalidInput: memory `lots`: not a size (2GiB, 512MiB; 0: none)")
         do {
             _ = try ProjectSetting.defaultMethod.change("rocket")
             Issue.record("an unknown method was accepted")
@@ -50,13 +68,15 @@ import Testing
             #expect("\(error)".contains("default-method `rocket`: unknown method"))
         }
         // The default method must stay among the allowed ones.
-        #expect(throws: FactoryError.self) { try alice.changeProject(id, try ProjectSetting.allowedMethods.change("nix")) }
+        #expect(failure { _ = try alice.changeProject(id, try ProjectSetting.allowedMethods.change("nix")) }?
+            .hasPrefix("invalidInput: default method `shell` is not among the allowed methods") == true)
 
         // Owners are made and unmade by owners; the last owner stays.
         _ = try alice.setMember(login: "bob", uid: nil, role: .admin, in: id)
         let promote = permissionDenied { _ = try bob.setMember(login: "bob", uid: nil, role: .owner, in: id) }
         #expect(promote?.contains("only an owner") == true, "\(promote ?? "allowed")")
-        #expect(throws: FactoryError.self) { try alice.setMember(login: "alice", uid: nil, role: nil, in: id) }
+        #expect(failure { _ = try alice.setMember(login: "alice", uid: nil, role: nil, in: id) }?
+            .hasPrefix("conflict: `alice` is the last owner of `web`") == true)
         _ = try bob.changeProject(id, ProjectSettingsChange(description: "set by bob"))
 
         // Archived: history stays, no new builds.

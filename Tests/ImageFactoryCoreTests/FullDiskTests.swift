@@ -6,11 +6,17 @@ import Testing
 /// The data directory on a small tmpfs that a real build fills: reads still answer, through the server.
 @Suite(.enabled(if: geteuid() == 0 && TmuxSession.available, "needs root (to mount a small tmpfs for the data directory) and tmux"))
 struct FullDiskTests {
-    @Test func listShowLogsAndTheInterfaceAnswerOnAFullDataFilesystem() async throws {
-        let home = try TemporaryHome()
+    /// The data directory on a tmpfs of `size` (the caller unmounts it).
+    func mountSmallDataFilesystem(_ home: TemporaryHome, size: String) throws -> URL {
         let data = home.directory.root
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        #expect(try SimpleCommand.run(["/bin/mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", data.path]) == 0)
+        #expect(try SimpleCommand.run(["/bin/mount", "-t", "tmpfs", "-o", "size=\(size)", "tmpfs", data.path]) == 0)
+        return data
+    }
+
+    @Test func listShowLogsAndTheInterfaceAnswerOnAFullDataFilesystem() async throws {
+        let home = try TemporaryHome()
+        let data = try mountSmallDataFilesystem(home, size: "24m")
         defer { _ = try? SimpleCommand.run(["/bin/umount", "-l", data.path]) }
         // The socket lives outside the full filesystem, as a shared host's /run does.
         let socket = home.url.appendingPathComponent("s.sock").path
@@ -54,9 +60,7 @@ struct FullDiskTests {
     /// log holds), the database is intact, and the queue moves on.
     @Test func aBuildThatFillsTheDiskEndsForItsWaiterAndTheQueueWaitsForSpace() async throws {
         let home = try TemporaryHome()
-        let data = home.directory.root
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        #expect(try SimpleCommand.run(["/bin/mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", data.path]) == 0)
+        let data = try mountSmallDataFilesystem(home, size: "24m")
         defer { _ = try? SimpleCommand.run(["/bin/umount", "-l", data.path]) }
         let socket = home.url.appendingPathComponent("s.sock").path
         let server = try await ServerProcess.start(home: home, arguments: ["--max-builds", "1"], socket: socket)
@@ -108,9 +112,7 @@ struct FullDiskTests {
     /// the database and the log stay writable, and the queue waits until the room is back.
     @Test func theLowSpaceGuardStopsABuildBeforeTheDiskFills() async throws {
         let home = try TemporaryHome()
-        let data = home.directory.root
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        #expect(try SimpleCommand.run(["/bin/mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", data.path]) == 0)
+        let data = try mountSmallDataFilesystem(home, size: "32m")
         defer { _ = try? SimpleCommand.run(["/bin/umount", "-l", data.path]) }
         let socket = home.url.appendingPathComponent("s.sock").path
         let server = try await ServerProcess.start(home: home, arguments: ["--min-free", "16MiB"], socket: socket)

@@ -107,6 +107,7 @@ struct RequestHandler {
     }
 
     private func status() throws -> ServerStatus {
+        let fs = DataFilesystem.read(server.directory)
         let active = try api.activeRows()
         let running = active.filter { $0.build.status == .running || $0.build.runnerPid != nil }
         let queued = active.filter { $0.build.status == .queued && $0.build.runnerPid == nil }
@@ -118,7 +119,6 @@ struct RequestHandler {
                             shared: server.endpoint.shared, clients: server.liveConnections().count,
                             you: "\(connection.user.login) (uid \(connection.uid))", budget: server.settings.budget,
                             inUse: use, running: running, queued: queued,
-                            storageWarning: DataFilesystem.read(server.directory)?.warning,
-                            freeBytes: DataFilesystem.read(server.directory)?.freeBytes, minFreeBytes: server.scheduler.minFreeBytes)
+                            storageWarning: fs?.warning, freeBytes: fs?.freeBytes, minFreeBytes: server.scheduler.minFreeBytes)
     }
 }
