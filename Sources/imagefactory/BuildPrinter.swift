@@ -37,6 +37,9 @@ struct BuildPrinter {
             print("fingerprint: \(fingerprint)  (\(meaning))")
         }
         print("log:         \(build.logLines) lines, \(build.errorLines) errors, \(build.warnLines) warnings")
+        if build.droppedLogLines > 0 {
+            print("             " + style.yellow("log limit \(build.logLimit ?? "") reached: \(LogLimit.grouped(build.droppedLogLines)) further lines not stored"))
+        }
         let done = steps.filter { $0.status == .succeeded }.count
         print("progress:    \(steps.isEmpty ? 0 : done * 100 / steps.count)% (\(done)/\(steps.count) steps)")
 
@@ -44,7 +47,7 @@ struct BuildPrinter {
         print(style.bold("Steps"))
         for (i, step) in steps.enumerated() {
             let exit = step.exitCode.map { " exit \($0)" } ?? ""
-            print("  \(style.step(step.status)) \(i + 1). \(step.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(step.status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(Format.duration(step.duration))\(exit)  \(style.dim("\(step.lineCount) lines"))")
+            print("  \(style.step(step.status)) \(i + 1). \(step.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(step.status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(Format.duration(step.duration))\(exit)  \(style.dim("\(step.lineCount) \(step.lineCount == 1 ? "line" : "lines")"))")
             printToolSteps(toolSteps.filter { $0.stepIdx == step.idx })
         }
 

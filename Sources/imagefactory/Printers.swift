@@ -48,6 +48,9 @@ enum PlanPrinter {
         } else {
             Swift.print("  - no timeout")
         }
+        Swift.print("  - log \(plan.logLimit): " + (plan.onLogLimit == .fail
+            ? "the build fails when its output reaches it (on_log_limit: fail)"
+            : "output past it is counted, not stored; the build goes on"))
         if !plan.warnings.isEmpty {
             Swift.print("")
             Swift.print(style.bold("Warnings"))

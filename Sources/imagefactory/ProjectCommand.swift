@@ -102,6 +102,7 @@ struct ProjectCommand: AsyncParsableCommand {
                 // The installer command may carry credentials: only those who may change settings see it.
                 print("installer:        \(mayChange.map { "hidden (\($0))" } ?? project.installerCommand ?? "none (a missing dependency fails the build)")")
                 print("container engine: \(project.containerEngine.rawValue)")
+                print("log limit:        \(project.logLimit.flatMap(LogLimit.init(parsing:))?.description ?? "\(LogLimit.standard) (the default)")")
                 print("")
                 print(style.bold("Members"))
                 for m in try client.members(of: project.id!) {

@@ -58,7 +58,7 @@ import Testing
         ("`commands[1]`: expected a string, found a list", "5:5"),
         ("`commands[2]`: expected a string, found a map", "6:5"),
         ("field `env`: expected a map of strings, found a list", "7:6"),
-        ("field `resources`: expected a map with `cpus`, `memory` or `timeout`, found a number", "8:12"),
+        ("field `resources`: expected a map with `cpus`, `memory`, `timeout`, `log_limit` or `on_log_limit`, found a number", "8:12"),
         ("field `base`: expected a string, found null", "9:6"),
     ]
     #expect(check.errors.map(\.message) == expected.map(\.0))

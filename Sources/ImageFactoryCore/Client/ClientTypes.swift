@@ -70,12 +70,14 @@ public struct ProjectSettingsChange: Codable, Sendable, Hashable {
     public var defaultCpus: Double?
     public var defaultMemoryBytes: Int64?
     public var defaultTimeoutSeconds: Int64?
+    /// A log limit as `LogLimit` spells it; "" returns to the default.
+    public var logLimit: String?
     public var archived: Bool?
 
     public init(name: String? = nil, description: String? = nil, defaultMethod: BuildMethod? = nil,
                 allowedMethods: [BuildMethod]? = nil, containerEngine: ContainerEngineChoice? = nil,
                 installerCommand: String? = nil, defaultCpus: Double? = nil, defaultMemoryBytes: Int64? = nil,
-                defaultTimeoutSeconds: Int64? = nil, archived: Bool? = nil) {
+                defaultTimeoutSeconds: Int64? = nil, logLimit: String? = nil, archived: Bool? = nil) {
         self.name = name
         self.description = description
         self.defaultMethod = defaultMethod
@@ -85,6 +87,7 @@ public struct ProjectSettingsChange: Codable, Sendable, Hashable {
         self.defaultCpus = defaultCpus
         self.defaultMemoryBytes = defaultMemoryBytes
         self.defaultTimeoutSeconds = defaultTimeoutSeconds
+        self.logLimit = logLimit
         self.archived = archived
     }
 

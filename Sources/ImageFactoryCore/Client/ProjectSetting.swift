@@ -9,6 +9,7 @@ public enum ProjectSetting: String, CaseIterable, Sendable {
     case engine
     case installer
     case cpus, memory, timeout
+    case logLimit = "log-limit"
     case archived
 
     public var title: String {
@@ -22,6 +23,7 @@ public enum ProjectSetting: String, CaseIterable, Sendable {
         case .cpus: "default cpus"
         case .memory: "default memory"
         case .timeout: "default timeout"
+        case .logLimit: "log limit"
         case .archived: "archived"
         }
     }
@@ -38,6 +40,7 @@ public enum ProjectSetting: String, CaseIterable, Sendable {
         case .cpus: "1.5; 0: none"
         case .memory: "2GiB, 512MiB; 0: none"
         case .timeout: "30m, 1h30m; 0: none"
+        case .logLimit: "1GiB, 2000000 lines; 0: the default, \(LogLimit.standard)"
         case .archived: "true|false"
         }
     }
@@ -54,6 +57,7 @@ public enum ProjectSetting: String, CaseIterable, Sendable {
         case .cpus: p.defaultCpus.map(LimitPlan.formatCPUs) ?? "0"
         case .memory: p.defaultMemoryBytes.map { ByteCount(bytes: $0).description } ?? "0"
         case .timeout: p.defaultTimeoutSeconds.map { DurationParser.format(.seconds($0)) } ?? "0"
+        case .logLimit: p.logLimit ?? LogLimit.standard.manifestText
         case .archived: p.archivedAt == nil ? "false" : "true"
         }
     }
@@ -91,6 +95,11 @@ public enum ProjectSetting: String, CaseIterable, Sendable {
             if v == "0" { c.defaultTimeoutSeconds = 0 } else {
                 guard let d = DurationParser.parse(v) else { throw bad("not a duration") }
                 c.defaultTimeoutSeconds = max(1, d.components.seconds)
+            }
+        case .logLimit:
+            if v == "0" { c.logLimit = "" } else {
+                guard let limit = LogLimit(parsing: v) else { throw bad("not a size or a line count") }
+                c.logLimit = limit.manifestText
             }
         case .archived:
             guard let b = Bool(v.lowercased()) else { throw bad("use true or false") }

@@ -11,11 +11,14 @@ public struct LogCommit: Sendable, Hashable {
     /// Size of text.log.
     public var bytes: Int64
     public var levelCounts: LogLevelCounts
+    /// Lines of output past the log limit: counted, not stored.
+    public var droppedLines: Int
 
-    public init(lineCount: Int, bytes: Int64, levelCounts: LogLevelCounts) {
+    public init(lineCount: Int, bytes: Int64, levelCounts: LogLevelCounts, droppedLines: Int = 0) {
         self.lineCount = lineCount
         self.bytes = bytes
         self.levelCounts = levelCounts
+        self.droppedLines = droppedLines
     }
 }
 
@@ -35,7 +38,20 @@ public final class LogWriter {
     /// fsync on every flush. Off by default: a 100 ms batch cadence cannot afford it, and the committed
     /// line count in the database already bounds what a reader trusts.
     public var syncOnFlush: Bool
+    /// Output past this is counted in ``droppedLines`` instead of stored; the runner's own lines always are.
+    public var limit: LogLimit? {
+        didSet {
+            limitBytes = limit?.maxBytes ?? .max
+            limitLines = limit?.maxLines ?? .max
+        }
+    }
+    /// Lines of output dropped at the limit.
+    public private(set) var droppedLines = 0
+    /// The bound of ``limit`` the output reached first (its size or its line count).
+    public private(set) var reachedLimit: LogLimit?
 
+    private var limitBytes = Int64.max
+    private var limitLines = Int64.max
     private let textFile: File
     private let displayFile: File
     private let indexFile: File
@@ -177,7 +193,7 @@ public final class LogWriter {
             failure = error
             throw error
         }
-        return LogCommit(lineCount: lineCount, bytes: Int64(textOffset), levelCounts: levelCounts)
+        return LogCommit(lineCount: lineCount, bytes: Int64(textOffset), levelCounts: levelCounts, droppedLines: droppedLines)
     }
 
     // MARK: - Internals
@@ -202,6 +218,9 @@ public final class LogWriter {
     ) {
         guard failure == nil else { return }
         let textBytes = plain.count + 1
+        if stream != .system, Int64(textOffset) + Int64(textBytes) > limitBytes || Int64(lineCount) >= limitLines {
+            return dropLine(timeMs: timeMs, step: step)
+        }
         let displayBytes = display.map { $0.count + 1 } ?? 0
         if !textFile.fits(textBytes) || !indexFile.fits(LogIndexRecord.size)
             || (displayBytes > 0 && !displayFile.fits(displayBytes)) {
@@ -226,6 +245,15 @@ public final class LogWriter {
         textOffset += UInt64(textBytes)
         lineCount += 1
         levelCounts[level] += 1
+    }
+
+    /// The first dropped line leaves a line saying so where the output stops; the runner adds the count at the end.
+    private func dropLine(timeMs: UInt32, step: UInt16) {
+        droppedLines += 1
+        guard droppedLines == 1 else { return }
+        let bound = Int64(lineCount) >= limitLines ? LogLimit(maxLines: limitLines) : LogLimit(maxBytes: limitBytes)
+        reachedLimit = bound
+        append(system: "log limit \(bound) reached: further output is counted, not stored", timeMs: timeMs, step: step, level: .warn)
     }
 
     /// Text and display reach the files before the index records that point into them.

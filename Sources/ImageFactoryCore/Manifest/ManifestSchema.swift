@@ -6,7 +6,7 @@ public enum ManifestSchema {
         "artifacts", "tags", "resources", "env", "context",
     ]
 
-    public static let resourceKeys = ["cpus", "memory", "timeout"]
+    public static let resourceKeys = ["cpus", "memory", "timeout", "log_limit", "on_log_limit"]
 
     public static let outputFormats = ["tar", "oci", "docker", "qcow2", "raw", "dir", "nix-closure", "file"]
 

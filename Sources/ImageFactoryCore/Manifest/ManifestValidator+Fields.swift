@@ -206,7 +206,7 @@ extension ManifestValidator {
     private mutating func resources(_ node: Node) -> ResourceRequest {
         var request = ResourceRequest()
         guard case .mapping = node else {
-            report(.error, "field `resources`: expected a map with `cpus`, `memory` or `timeout`, found \(node.manifestKindDescription)",
+            report(.error, "field `resources`: expected a map with `cpus`, `memory`, `timeout`, `log_limit` or `on_log_limit`, found \(node.manifestKindDescription)",
                    field: "resources", at: node)
             return request
         }
@@ -246,6 +246,28 @@ extension ManifestValidator {
                     continue
                 }
                 request.timeout = duration
+            case "log_limit":
+                guard let text = entry.value.manifestScalarText else {
+                    typeMismatch(path, expected: "a size like 512MiB or a count like `2000000 lines`", found: entry.value)
+                    continue
+                }
+                guard let limit = LogLimit(parsing: text) else {
+                    report(.error, "field `\(path)`: invalid log limit `\(Self.shortened(text))` (expected a size like 512MiB or 1GiB, or a count like `2000000 lines`)",
+                           field: path, at: entry.value)
+                    continue
+                }
+                request.logLimit = limit
+            case "on_log_limit":
+                guard let text = entry.value.manifestScalarText else {
+                    typeMismatch(path, expected: "`continue` or `fail`", found: entry.value)
+                    continue
+                }
+                guard let action = LogLimitAction(rawValue: text) else {
+                    report(.error, "field `\(path)`: expected `continue` or `fail`, found `\(Self.shortened(text))`",
+                           field: path, at: entry.value)
+                    continue
+                }
+                request.onLogLimit = action
             default:
                 warnUnknownKey(entry, candidates: ManifestSchema.resourceKeys, path: "resources")
             }

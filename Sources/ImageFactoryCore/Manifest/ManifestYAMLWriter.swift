@@ -18,6 +18,8 @@ public extension Manifest {
             if let cpus = resources.cpus { map.append(("cpus", .number(cpus))) }
             if let memory = resources.memory { map.append(("memory", .string(memory.exactDescription))) }
             if let timeout = resources.timeout { map.append(("timeout", .string(DurationParser.format(timeout)))) }
+            if let limit = resources.logLimit { map.append(("log_limit", .string(limit.manifestText))) }
+            if let action = resources.onLogLimit { map.append(("on_log_limit", .string(action.rawValue))) }
             writer.orderedMap("resources", map)
         }
         if !env.isEmpty {

@@ -3,18 +3,27 @@ public struct ResourceRequest: Sendable, Hashable, Codable {
     public var cpus: Double?
     public var memory: ByteCount?
     public var timeout: Duration?
+    /// Lowers the project's log limit for this build (never raises it).
+    public var logLimit: LogLimit?
+    /// At the log limit: go on without storing more (default) or fail the build.
+    public var onLogLimit: LogLimitAction?
 
-    public init(cpus: Double? = nil, memory: ByteCount? = nil, timeout: Duration? = nil) {
+    public init(cpus: Double? = nil, memory: ByteCount? = nil, timeout: Duration? = nil,
+                logLimit: LogLimit? = nil, onLogLimit: LogLimitAction? = nil) {
         self.cpus = cpus
         self.memory = memory
         self.timeout = timeout
+        self.logLimit = logLimit
+        self.onLogLimit = onLogLimit
     }
 
-    public var isEmpty: Bool { cpus == nil && memory == nil && timeout == nil }
+    public var isEmpty: Bool { cpus == nil && memory == nil && timeout == nil && logLimit == nil && onLogLimit == nil }
 
     private enum CodingKeys: String, CodingKey {
         case cpus, memory
         case timeoutSeconds = "timeout"
+        case logLimit = "log_limit"
+        case onLogLimit = "on_log_limit"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -31,6 +40,8 @@ public struct ResourceRequest: Sendable, Hashable, Codable {
         } else {
             timeout = nil
         }
+        logLimit = try container.decodeIfPresent(LogLimit.self, forKey: .logLimit)
+        onLogLimit = try container.decodeIfPresent(LogLimitAction.self, forKey: .onLogLimit)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -41,5 +52,7 @@ public struct ResourceRequest: Sendable, Hashable, Codable {
             let (seconds, attoseconds) = timeout.components
             try container.encode(Double(seconds) + Double(attoseconds) / 1e18, forKey: .timeoutSeconds)
         }
+        try container.encodeIfPresent(logLimit, forKey: .logLimit)
+        try container.encodeIfPresent(onLogLimit, forKey: .onLogLimit)
     }
 }

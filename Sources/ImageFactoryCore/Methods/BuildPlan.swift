@@ -38,6 +38,9 @@ public struct BuildPlan: Sendable, Codable {
     public var environment: [(String, String)]
     public var limits: LimitRequest
     public var timeout: Duration?
+    /// The log limit in force: the project's (or the default), lowered by the manifest's.
+    public var logLimit: LogLimit = .standard
+    public var onLogLimit: LogLimitAction = .continue
     public var warnings: [ManifestDiagnostic]
     /// Why this plan cannot run on this machine (a tool that is not installed); empty when it can.
     public var blockers: [MethodUnavailable] = []
@@ -57,6 +60,7 @@ extension BuildPlan {
             cpus: manifest.resources.cpus ?? project.defaultCpus,
             pids: nil)
         let timeout = manifest.resources.timeout ?? project.defaultTimeoutSeconds.map { Duration.seconds($0) }
+        let logLimit = (project.logLimit.flatMap(LogLimit.init(parsing:)) ?? .standard).tightened(by: manifest.resources.logLimit)
 
         var setupDetails = ["create the build's own workspace directory",
                             "write the manifest as submitted to manifest.yaml and record its SHA-256"]
@@ -67,13 +71,16 @@ extension BuildPlan {
         if artifactDetails.isEmpty { artifactDetails = ["no artifacts declared"] }
         artifactDetails.append("record size, type and SHA-256; copy into the artifact store")
 
-        return BuildPlan(
+        var plan = BuildPlan(
             manifest: manifest, method: method,
             steps: [
                 .init(name: "Setup", kind: .setup, details: setupDetails, commands: [], files: []),
                 .init(name: "Artifacts", kind: .artifacts, details: artifactDetails, commands: [], files: []),
             ],
             environment: env, limits: limits, timeout: timeout, warnings: warnings)
+        plan.logLimit = logLimit
+        plan.onLogLimit = manifest.resources.onLogLimit ?? .continue
+        return plan
     }
 }
 
@@ -119,7 +126,7 @@ public enum ToolParserKind: String, Sendable, Codable {
 // The environment keeps its order as pairs; JSON has no tuples, so it travels as [[name, value]].
 extension BuildPlan {
     enum CodingKeys: String, CodingKey {
-        case manifest, method, steps, environment, limits, timeout, warnings, blockers, producedArtifacts, engineNote
+        case manifest, method, steps, environment, limits, timeout, logLimit, onLogLimit, warnings, blockers, producedArtifacts, engineNote
     }
 
     public init(from decoder: any Decoder) throws {
@@ -130,6 +137,8 @@ extension BuildPlan {
         environment = try c.decode([[String]].self, forKey: .environment).compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil }
         limits = try c.decode(LimitRequest.self, forKey: .limits)
         timeout = try c.decodeIfPresent(Duration.self, forKey: .timeout)
+        logLimit = try c.decodeIfPresent(LogLimit.self, forKey: .logLimit) ?? .standard
+        onLogLimit = try c.decodeIfPresent(LogLimitAction.self, forKey: .onLogLimit) ?? .continue
         warnings = try c.decode([ManifestDiagnostic].self, forKey: .warnings)
         blockers = try c.decode([MethodUnavailable].self, forKey: .blockers)
         producedArtifacts = try c.decode([String].self, forKey: .producedArtifacts)
@@ -144,6 +153,8 @@ extension BuildPlan {
         try c.encode(environment.map { [$0.0, $0.1] }, forKey: .environment)
         try c.encode(limits, forKey: .limits)
         try c.encodeIfPresent(timeout, forKey: .timeout)
+        try c.encode(logLimit, forKey: .logLimit)
+        try c.encode(onLogLimit, forKey: .onLogLimit)
         try c.encode(warnings, forKey: .warnings)
         try c.encode(blockers, forKey: .blockers)
         try c.encode(producedArtifacts, forKey: .producedArtifacts)

@@ -43,6 +43,10 @@ public struct Build: Codable, Sendable, Hashable, FetchableRecord, MutablePersis
     public var requestedMemory: Int64?
     /// The result's identity where the method has one: a nix output's store path hash.
     public var fingerprint: String?
+    /// Lines of output past the log limit: counted, not stored.
+    public var droppedLogLines: Int64 = 0
+    /// The log limit the build ran under (`1.0 GiB`), to name it beside the dropped count.
+    public var logLimit: String? = nil
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = BuildID(rawValue: inserted.rowID) }
 

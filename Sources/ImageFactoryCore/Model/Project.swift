@@ -21,6 +21,8 @@ public struct Project: Codable, Sendable, Hashable, FetchableRecord, MutablePers
     public var createdAt: Date
     /// Set when an admin archived the project: its history stays readable, it takes no new builds.
     public var archivedAt: Date? = nil
+    /// The project's log limit as written (`512MiB`, `2000000 lines`); nil: the default, 1 GiB.
+    public var logLimit: String? = nil
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = ProjectID(rawValue: inserted.rowID) }
 

@@ -9,9 +9,10 @@ final class BuildLog: @unchecked Sendable {
     /// Sees each line of the tool's output (and its sequence number) before it is stored; may set its level.
     private var observer: (@Sendable (String, Int64) -> LogLevel?)?
 
-    init(directory: URL, startedAt: ContinuousClock.Instant) throws {
+    init(directory: URL, startedAt: ContinuousClock.Instant, limit: LogLimit? = nil) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         writer = try LogWriter(directory: directory)
+        writer.limit = limit
         self.startedAt = startedAt
     }
 
@@ -28,6 +29,11 @@ final class BuildLog: @unchecked Sendable {
     }
 
     var lineCount: Int { lock.withLock { writer.lineCount } }
+
+    /// Lines of output dropped at the log limit so far.
+    var droppedLines: Int { lock.withLock { writer.droppedLines } }
+    /// The bound of the log limit the output reached, once it has.
+    var reachedLimit: LogLimit? { lock.withLock { writer.reachedLimit } }
 
     /// A line the runner itself writes ("$ make", "found gcc at /usr/bin/gcc").
     func system(_ text: String, level: LogLevel = .info) {

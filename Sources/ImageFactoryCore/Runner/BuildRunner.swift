@@ -5,7 +5,7 @@ import GRDB
 /// Every state change is written to the store, so any process can watch the build.
 public final class BuildRunner: @unchecked Sendable {
     /// Why a build stops before its commands end. `storageFull`: its log or the database cannot be written.
-    enum StopReason: Sendable { case cancelled, timedOut, storageFull, lowSpace }
+    enum StopReason: Sendable { case cancelled, timedOut, storageFull, lowSpace, logLimit }
 
     let store: FactoryStore
     let buildID: BuildID
@@ -53,7 +53,7 @@ public final class BuildRunner: @unchecked Sendable {
         }
         let startInstant = clock.now
         let workspace = store.directory.workspace(for: buildID)
-        let log = try BuildLog(directory: store.directory.logDirectory(for: buildID), startedAt: startInstant)
+        let log = try BuildLog(directory: store.directory.logDirectory(for: buildID), startedAt: startInstant, limit: plan.logLimit)
 
         // Limits: a cgroup where the machine lets us make one, else rlimits; the plan says which.
         let (group, limitPlan) = try BuildCgroup.create(name: "build-\(buildID.rawValue)", request: plan.limits,
@@ -68,6 +68,7 @@ public final class BuildRunner: @unchecked Sendable {
         build.runnerPid = Int64(me)
         build.runnerStartTicks = ProcessLiveness.stat(me)?.startTicks
         build.limitPlan = limitPlan.sentences.joined(separator: "\n")
+        build.logLimit = plan.logLimit.description
         try store.write { db in
             try build.update(db)
             try ActivityEvent(id: nil, tenantId: project.tenantId, projectId: project.id, userId: build.startedBy, buildId: build.id,
@@ -113,6 +114,7 @@ public final class BuildRunner: @unchecked Sendable {
                     case .timedOut: timeoutReason(plan)
                     case .storageFull: storageReason()
                     case .lowSpace: lowSpaceReason()
+                    case .logLimit: logLimitReason(log.reachedLimit ?? plan.logLimit)
                     default: "cancelled"
                     }
                 } else {
@@ -129,6 +131,11 @@ public final class BuildRunner: @unchecked Sendable {
 
         for task in monitors { task.cancel() }
         for task in monitors { _ = await task.result }
+        let dropped = log.droppedLines
+        let reached = log.reachedLimit
+        if dropped > 0, let reached {
+            log.system("log limit \(reached) reached: \(LogLimit.grouped(Int64(dropped))) further lines not stored", level: .warn)
+        }
         // On a full disk the last batch may not be written: what was written stays, and the server counts it.
         let commit = (try? log.flush()) ?? log.lastCommit
         stateLock.withLock { cgroup }?.remove()
@@ -136,7 +143,7 @@ public final class BuildRunner: @unchecked Sendable {
         let finalStatus: BuildStatus
         switch (stop, failure) {
         case (.cancelled?, _): finalStatus = .cancelled
-        case (.timedOut?, _), (.storageFull?, _), (.lowSpace?, _): finalStatus = .failed
+        case (.timedOut?, _), (.storageFull?, _), (.lowSpace?, _), (.logLimit?, _): finalStatus = .failed
         case (nil, .some): finalStatus = .failed
         case (nil, nil): finalStatus = .succeeded
         }
@@ -150,11 +157,14 @@ public final class BuildRunner: @unchecked Sendable {
         build.timedOut = stop == .timedOut
         build.failureReason = finalStatus == .succeeded ? nil
             : finalStatus == .cancelled ? "cancelled\(cancelledBy.map { " by \($0)" } ?? "")"
-            : stop == .storageFull ? storageReason() : stop == .lowSpace ? lowSpaceReason() : failure
+            : stop == .storageFull ? storageReason() : stop == .lowSpace ? lowSpaceReason()
+            : stop == .logLimit ? logLimitReason(reached ?? plan.logLimit) : failure
         build.fingerprint = stateLock.withLock { fingerprint }
         build.logLines = Int64(commit.lineCount)
         build.errorLines = Int64(commit.levelCounts.error)
         build.warnLines = Int64(commit.levelCounts.warn)
+        build.droppedLogLines = Int64(dropped)
+        if let reached { build.logLimit = reached.description }
         let finished = build
         try store.write { db in
             // The cancel request may have been written meanwhile; keep it.
@@ -183,6 +193,10 @@ public final class BuildRunner: @unchecked Sendable {
     func lowSpaceReason() -> String {
         let fs = DataFilesystem.read(store.directory)
         return "stopped before the disk filled: " + (fs?.lowSpaceReason(minimum: options.minFreeBytes ?? 0) ?? "the data filesystem is low on space")
+    }
+
+    private func logLimitReason(_ reached: LogLimit) -> String {
+        "log limit \(reached) reached: the manifest asks to fail then (resources.on_log_limit: fail)"
     }
 
     private func timeoutReason(_ plan: BuildPlan) -> String {
@@ -245,13 +259,15 @@ public final class BuildRunner: @unchecked Sendable {
                    fs.freeBytes < minimum {
                     self.requestStop(.lowSpace, log: log)
                 }
+                if commit.droppedLines > 0, plan.onLogLimit == .fail { self?.requestStop(.logLimit, log: log) }
                 let step = Int(log.currentStep)
                 let tracker = self?.stateLock.withLock { self?.tracker }
                 do {
                     try store.write { db in
                     try tracker?.persist(db)
-                    try db.execute(sql: "UPDATE build SET logLines = ?, errorLines = ?, warnLines = ? WHERE id = ?",
-                                   arguments: [commit.lineCount, commit.levelCounts.error, commit.levelCounts.warn, buildID.rawValue])
+                    try db.execute(sql: "UPDATE build SET logLines = ?, errorLines = ?, warnLines = ?, droppedLogLines = ? WHERE id = ?",
+                                   arguments: [commit.lineCount, commit.levelCounts.error, commit.levelCounts.warn,
+                                               commit.droppedLines, buildID.rawValue])
                     try db.execute(sql: "UPDATE step SET lineCount = ? - firstLine WHERE buildId = ? AND idx = ? AND status = 'running'",
                                    arguments: [commit.lineCount, buildID.rawValue, step])
                     }
@@ -310,15 +326,19 @@ public final class BuildRunner: @unchecked Sendable {
     /// SIGTERM to the running command's whole process group (and every process of the build's cgroup),
     /// SIGKILL after the grace period.
     func requestStop(_ reason: StopReason, log: BuildLog) {
-        let (group, cg): (Int32?, BuildCgroup?) = stateLock.withLock {
-            if stopReason == nil { stopReason = reason }
-            return (currentProcessGroup, cgroup)
+        // The first reason stands; the monitors ask again every batch until the commands end.
+        let (first, group, cg): (Bool, Int32?, BuildCgroup?) = stateLock.withLock {
+            let first = stopReason == nil
+            if first { stopReason = reason }
+            return (first, currentProcessGroup, cgroup)
         }
+        guard first else { return }
         switch reason {
         case .cancelled: log.system("cancel requested: stopping the build (SIGTERM, then SIGKILL after \(options.killGrace))", level: .warn)
         case .timedOut: log.system("timeout reached: stopping the build", level: .warn)
         case .storageFull: log.system("error: \(storageReason()): stopping the build", level: .error)
         case .lowSpace: log.system("error: \(lowSpaceReason())", level: .error)
+        case .logLimit: log.system("error: log limit reached and the manifest asks to fail then: stopping the build", level: .error)
         }
         // Descendants that left the group (a container engine's RUN processes) are signalled too.
         let escaped = (group.map { ProcessTree.descendants(of: $0) } ?? []).map { ($0, ProcessLiveness.stat($0)?.startTicks) }
@@ -449,6 +469,9 @@ public final class BuildRunner: @unchecked Sendable {
         if let note = plan.engineNote { log.system(note) }
         for (k, v) in plan.environment { log.system("env: \(k)=\(v)") }
         for sentence in limitPlan.sentences { log.system("limit: \(sentence)") }
+        log.system("limit: log \(plan.logLimit): " + (plan.onLogLimit == .fail
+            ? "the build is stopped and fails when its output reaches it"
+            : "output past it is counted, not stored, and the build goes on"))
         if let timeout = plan.timeout { log.system("limit: timeout \(DurationParser.format(timeout)): the build is stopped when it is reached") }
         return .succeeded
     }

@@ -85,6 +85,18 @@ extension FactoryService {
             p.defaultTimeoutSeconds = t == 0 ? nil : t
             said.append("default timeout \(t == 0 ? "none" : DurationParser.format(.seconds(t)))")
         }
+        if let text = change.logLimit {
+            if text.isEmpty {
+                p.logLimit = nil
+                said.append("log limit back to the default \(LogLimit.standard)")
+            } else {
+                guard let limit = LogLimit(parsing: text) else {
+                    throw FactoryError.invalidInput("log limit `\(text)`: expected a size like 1GiB or a count like `2000000 lines`")
+                }
+                p.logLimit = limit.manifestText
+                said.append("log limit \(limit)")
+            }
+        }
         if let archived = change.archived {
             p.archivedAt = archived ? (p.archivedAt ?? Date()) : nil
             said.append(archived ? "archived the project" : "restored the project")

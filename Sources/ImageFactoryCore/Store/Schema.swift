@@ -194,8 +194,16 @@ enum Schema {
                 ALTER TABLE project ADD COLUMN archivedAt DATETIME;
                 """)
         }
+        migrator.registerMigration("v5-log-limits") { db in
+            // A project's own log limit (nil: the default); what a build dropped past its limit, and that limit.
+            try db.execute(sql: """
+                ALTER TABLE project ADD COLUMN logLimit TEXT;
+                ALTER TABLE build ADD COLUMN droppedLogLines INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE build ADD COLUMN logLimit TEXT;
+                """)
+        }
         return migrator
     }
 
-    static var latestVersion: String { "v4-projects" }
+    static var latestVersion: String { "v5-log-limits" }
 }

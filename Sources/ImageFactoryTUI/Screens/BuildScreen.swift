@@ -142,6 +142,10 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
             grid.put(" \(label) \(fingerprint)", x: x, y: y, style: t.dim, maxWidth: width)
             y += 1
         }
+        if b.droppedLogLines > 0 {
+            grid.put(" " + Self.droppedText(b), x: x, y: y, style: t.warn, maxWidth: width)
+            y += 1
+        }
         if let reason = b.failureReason, b.status != .succeeded {
             for line in reason.split(separator: "\n").prefix(2) {
                 grid.put(" " + line, x: x, y: y, style: b.status == .failed ? t.error : t.cancelled, maxWidth: width)
@@ -149,6 +153,11 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
             }
         }
         return y + 1
+    }
+
+    /// `log limit 1.0 GiB reached: 123,456 lines not stored`
+    static func droppedText(_ b: Build) -> String {
+        "log limit \(b.logLimit ?? "") reached: \(LogLimit.grouped(b.droppedLogLines)) lines not stored"
     }
 
     static let clock: DateFormatter = {

@@ -19,7 +19,7 @@ final class ProjectScreen: Screen, ProjectScoped, @unchecked Sendable {
     }
 
     /// The settings rows, in the order the Settings tab lists them.
-    static let settings: [ProjectSetting] = [.description, .defaultMethod, .allowedMethods, .engine, .installer, .cpus, .memory, .timeout, .name, .archived]
+    static let settings: [ProjectSetting] = [.description, .defaultMethod, .allowedMethods, .engine, .installer, .cpus, .memory, .timeout, .logLimit, .name, .archived]
 
     private(set) var projectValue: Project
     var project: Project? { projectValue }

@@ -26,6 +26,7 @@ struct ManifestForm {
         ("resources.cpus", "CPUs", .number),
         ("resources.memory", "Memory", .text),
         ("resources.timeout", "Timeout", .text),
+        ("resources.log_limit", "Log limit", .text),
     ]
 
     var fields: [Field]
