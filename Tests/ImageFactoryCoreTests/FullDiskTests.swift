@@ -92,6 +92,10 @@ struct FullDiskTests {
         let show = try await cli(["build", "show", "1"])
         #expect(show.stdout.contains("failed") && show.stdout.contains("no space left on"), "\(show.stdout)")
 
+        // Every complete line the build's text file holds now, while its end waits for room.
+        let textFile = home.directory.logDirectory(for: BuildID(rawValue: 1)).appendingPathComponent(LogFiles.text)
+        let linesInTextFile = try Data(contentsOf: textFile).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+
         // Room again: the end is written, the database is intact, the queue moves on.
         #expect(try SimpleCommand.run(["/bin/mount", "-o", "remount,size=128m", data.path]) == 0)
         let store = try FactoryStore(directory: home.directory)
@@ -103,6 +107,8 @@ struct FullDiskTests {
         let reader = try LogReader(directory: home.directory.logDirectory(for: BuildID(rawValue: 1)), committedLines: nil)
         #expect(first.logLines == Int64(reader.lineCount) && reader.lineCount > 100_000, "\(first.logLines) of \(reader.lineCount)")
         #expect(try reader.lines((reader.lineCount - 1)..<reader.lineCount).first?.text.hasPrefix("the-disk-is-filling-up") == true)
+        // Including the lines whose text reached text.log when their index records could not: none is lost.
+        #expect(first.logLines == Int64(linesInTextFile), "\(first.logLines) of the \(linesInTextFile) lines text.log held")
         #expect(try store.integrityCheck() == "ok")
         #expect(await eventually(timeout: .seconds(90)) { (try? store.build(id: BuildID(rawValue: 2))?.status) == .succeeded },
                 "the queued build ran once there was room")

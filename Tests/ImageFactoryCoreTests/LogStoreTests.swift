@@ -34,6 +34,30 @@ import Testing
         try handle.close()
     }
 
+    /// A writer stopped by a full disk wrote text whose index records it could not write; the end recorded
+    /// later adopts those lines (and only whole ones), but a reopen at a committed count never does.
+    @Test func completeTextLinesWithoutIndexRecordsAreAdoptedForABuildsEnd() throws {
+        let dir = try TemporaryDirectory()
+        do {
+            let writer = try LogWriter(directory: dir.url)
+            append(writer, "kept 1", step: 2, timeMs: 40)
+            append(writer, "kept 2", step: 2, timeMs: 50)
+            try writer.flush()
+        }
+        try appendBytes(dir.url, LogFiles.text, Array("orphan 1\nerror: orphan 2\ntorn".utf8))
+        let committed = try LogWriter(directory: dir.url, committedLines: 2, adoptUnindexedLines: true)
+        #expect(committed.lineCount == 2)
+        try appendBytes(dir.url, LogFiles.text, Array("orphan 1\nerror: orphan 2\ntorn".utf8))
+        let adopted = try LogWriter(directory: dir.url, adoptUnindexedLines: true)
+        #expect(adopted.lineCount == 4)
+        #expect(adopted.levelCounts.error == 1)
+        let reader = try LogReader(directory: dir.url, committedLines: 4)
+        let lines = try reader.lines(0..<4)
+        #expect(lines.map(\.text) == ["kept 1", "kept 2", "orphan 1", "error: orphan 2"])
+        #expect(lines[3].level == .error && lines[3].step == 2 && lines[3].timeMs == 50 && lines[3].stream == .stdout)
+        #expect(try fileSize(dir.url, LogFiles.text) == "kept 1\nkept 2\norphan 1\nerror: orphan 2\n".utf8.count)
+    }
+
     @Test func roundTripKeepsLevelsStepsTimesStreamsAndColour() throws {
         let dir = try TemporaryDirectory()
         let writer = try LogWriter(directory: dir.url)

@@ -71,7 +71,11 @@ public final class LogWriter {
     /// commit) and all three files are cut back to exactly those lines. Without it the writer keeps every
     /// complete line. Throws ``LogStoreError/missingLines(directory:committed:available:)`` when the
     /// files hold fewer complete lines than `committedLines`.
-    public init(directory: URL, committedLines: Int? = nil, maxLineBytes: Int = 1 << 20, syncOnFlush: Bool = false) throws {
+    ///
+    /// `adoptUnindexedLines`: see ``LogRecovery/recover(committedLines:adoptUnindexedLines:)``; for the end of a
+    /// build whose writer stopped on a full disk.
+    public init(directory: URL, committedLines: Int? = nil, maxLineBytes: Int = 1 << 20, syncOnFlush: Bool = false,
+                adoptUnindexedLines: Bool = false) throws {
         self.directory = directory
         self.maxLineBytes = maxLineBytes
         self.syncOnFlush = syncOnFlush
@@ -85,7 +89,7 @@ public final class LogWriter {
         displayFile = try File(directory.appendingPathComponent(LogFiles.display).path, flags: flags, buffer: Self.displayBufferBytes)
         indexFile = try File(directory.appendingPathComponent(LogFiles.index).path, flags: flags, buffer: Self.indexBufferBytes)
         let state = try LogRecovery(text: textFile, display: displayFile, index: indexFile, directory: directory.path)
-            .recover(committedLines: committedLines)
+            .recover(committedLines: committedLines, adoptUnindexedLines: adoptUnindexedLines)
         lineCount = state.lineCount
         levelCounts = state.levelCounts
         textOffset = UInt64(state.textBytes)

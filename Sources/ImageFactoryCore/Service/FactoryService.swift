@@ -381,6 +381,14 @@ public final class FactoryService: Sendable {
             if let group = step.processGroup, group > 1 { kill(-Int32(group), SIGKILL) }
         }
         let dir = store.directory.logDirectory(for: id)
+        // The runner is gone: lines whose text it wrote but whose index records a full disk refused are kept too.
+        if FileManager.default.fileExists(atPath: dir.appendingPathComponent(LogFiles.text).path) {
+            do {
+                _ = try LogWriter(directory: dir, adoptUnindexedLines: true)
+            } catch where StorageFault.isNoSpace(error) {
+                throw error   // the caller makes room (the space reserve) and tries again
+            } catch {}
+        }
         let onDisk = (try? LogReader(directory: dir, committedLines: nil)).map { ($0.lineCount, $0.levelCounts()) }
         let stepStatus: StepStatus = status == .interrupted ? .interrupted : .failed
         try store.write { db in
