@@ -26,6 +26,15 @@ public protocol WakeableInput {
 
 extension TerminalBackend {
     public func bell() { writeRaw([0x07]) }
+
+    /// Copies `text` to the clipboard with OSC 52; inside tmux the forms follow tmux's options (`tmux` asks it).
+    /// Returns what was sent and whether it reaches anything; nil when the text is too large (nothing sent).
+    public func copyToClipboard(_ text: String,
+                                tmux: () -> TmuxClipboardSettings = { TmuxClipboardSettings.query() }) -> ClipboardWrite? {
+        guard let write = OSC52.write(for: text, tmux: capabilities.insideTmux ? tmux() : nil) else { return nil }
+        writeRaw(write.bytes)
+        return write
+    }
 }
 
 public struct TerminalCapabilities: Sendable, Hashable {

@@ -568,10 +568,9 @@ public final class TUIApp: @unchecked Sendable {
     // MARK: Clipboard, screenshots, suspend
 
     func copyToClipboard(_ text: String, what: String) {
-        let tmux = terminal.capabilities.insideTmux
-        if let bytes = OSC52.sequence(for: text, insideTmux: tmux) {
-            terminal.writeRaw(bytes)
-            show("copied \(what) to the clipboard (\(text.utf8.count) bytes, OSC 52)")
+        if let sent = terminal.copyToClipboard(text) {
+            show(sent.problem.map { "\(what) not copied: \($0)" }
+                 ?? "copied \(what) to the clipboard (\(text.utf8.count) bytes, \(sent.summary))")
         } else {
             show("\(what) is too large for the clipboard (OSC 52 cap); save it to a file instead")
         }
