@@ -406,6 +406,8 @@ private final class LogFixture {
         #expect(grid[6, 5].style.background == style.cursorLine.background)
         #expect(grid[30, 5].style.background == style.cursorLine.background)
         view.moveCursor(by: -1)
+        // Moving up pauses following: the view stays where the user put it.
+        #expect(!view.following)
         view.render(into: &grid, rect: grid.bounds, style: style)
         #expect(grid[13, 5].style == style.searchMatch)
         #expect(grid[6, 4].style.background == style.cursorLine.background)
@@ -415,7 +417,7 @@ private final class LogFixture {
         var small = Grid(width: 30, height: 4)
         view.render(into: &small, rect: Rect(x: 2, y: 1, width: 20, height: 2), style: style)
         #expect(small.row(0) == "")
-        #expect(small.row(1) == "    5 green then plain")
+        #expect(small.row(1) == "    4 ==> Step 2: buil")
         #expect(small.row(3) == "")
     }
 

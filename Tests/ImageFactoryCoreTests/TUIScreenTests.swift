@@ -188,10 +188,43 @@ import Testing
         try app.open(link: nil)
         try settle(app, service)
         app.perform(.saveScreen)
-        let files = try FileManager.default.contentsOfDirectory(atPath: home.url.path).filter { $0.hasPrefix("imagefactory-screen-") }
-        #expect(files.count == 1)
-        let saved = try String(contentsOf: home.url.appendingPathComponent(files[0]), encoding: .utf8)
-        #expect(saved.contains("Welcome back"))
+        // Nothing is written before the user says where.
+        func saved() throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: home.url.path).filter { $0.hasPrefix("imagefactory-screen") }.sorted()
+        }
+        #expect(try saved().isEmpty)
+        #expect(app.renderFrame().text.contains("Save the screen"))
+        for _ in 0..<200 { app.press(.backspace) }
+        for c in "imagefactory-screen.txt" { app.press(.character(c)) }
+        app.press(.enter)
+        #expect(try saved() == ["imagefactory-screen.txt"])
+        #expect(try String(contentsOf: home.url.appendingPathComponent("imagefactory-screen.txt"), encoding: .utf8).contains("Welcome back"))
+
+        // The same name again: asked, and "keep both" writes beside it; "overwrite" replaces; Esc leaves it.
+        func saveAgain(answer: Key) {
+            app.perform(.saveScreen)
+            for _ in 0..<200 { app.press(.backspace) }
+            for c in "imagefactory-screen.txt" { app.press(.character(c)) }
+            app.press(.enter)
+            app.press(answer)
+        }
+        try "mine".write(to: home.url.appendingPathComponent("imagefactory-screen.txt"), atomically: true, encoding: .utf8)
+        saveAgain(answer: .escape)
+        #expect(try String(contentsOf: home.url.appendingPathComponent("imagefactory-screen.txt"), encoding: .utf8) == "mine")
+        saveAgain(answer: .character("k"))
+        #expect(try saved() == ["imagefactory-screen-1.txt", "imagefactory-screen.txt"])
+        #expect(try String(contentsOf: home.url.appendingPathComponent("imagefactory-screen.txt"), encoding: .utf8) == "mine")
+        saveAgain(answer: .character("o"))
+        #expect(try String(contentsOf: home.url.appendingPathComponent("imagefactory-screen.txt"), encoding: .utf8).contains("Welcome back"))
+        // A directory that does not exist is refused with where.
+        app.perform(.saveScreen)
+        for _ in 0..<200 { app.press(.backspace) }
+        for c in "nothere/x.txt" { app.press(.character(c)) }
+        app.press(.enter)
+        // Said in full: a message longer than the footer wraps above it.
+        let screen = app.renderFrame().text.filter { !$0.isWhitespace }
+        let expected = "not saved: the directory \(home.url.appendingPathComponent("nothere").path) does not exist".filter { !$0.isWhitespace }
+        #expect(screen.contains(expected), "\(screen)")
     }
 }
 
@@ -211,6 +244,10 @@ import Testing
         let text = app.renderFrame().text
         #expect(text.contains("Download logs"))
         #expect(text.contains("Re-run"))
+        app.handle(.enter)
+        // Asked where first, with the suggested name; Enter takes it.
+        #expect(app.renderFrame().text.contains("Save the whole log"))
+        #expect(app.renderFrame().text.contains("/build-1-menu.log"))
         app.handle(.enter)
         let saved = home.url.appendingPathComponent("build-1-menu.log")
         #expect(try String(contentsOf: saved, encoding: .utf8).contains("menu-line"))

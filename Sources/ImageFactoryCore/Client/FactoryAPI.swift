@@ -80,13 +80,20 @@ extension FactoryAPI {
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDir), isDir.boolValue else {
             throw FactoryError.notFound("destination directory \(directory.path) does not exist")
         }
-        let first = try readArtifact(build, name: name, offset: 0, length: ArtifactChunk.size)
-        let artifact = first.artifact
-        let target = directory.appendingPathComponent(artifact.name)
+        let target = directory.appendingPathComponent((name as NSString).lastPathComponent)
         if !replace, FileManager.default.fileExists(atPath: target.path) {
             throw FactoryError.conflict("\(target.path) already exists")
         }
-        let partial = directory.appendingPathComponent(".\(artifact.name).partial")
+        return try downloadArtifact(name, of: build, toFile: target, progress: progress)
+    }
+
+    /// Copies a stored artifact to the file `target` (replacing it: the caller asked first), verifying its
+    /// SHA-256 before the copy takes the name.
+    public func downloadArtifact(_ name: String, of build: BuildID, toFile target: URL,
+                                 progress: ((Int64, Int64) -> Void)? = nil) throws -> URL {
+        let first = try readArtifact(build, name: name, offset: 0, length: ArtifactChunk.size)
+        let artifact = first.artifact
+        let partial = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).partial")
         guard FileManager.default.createFile(atPath: partial.path, contents: nil),
               let out = FileHandle(forWritingAtPath: partial.path) else {
             throw FactoryError.invalidInput("cannot write \(partial.path): permission denied or no such directory")

@@ -11,6 +11,10 @@ enum ScreenEffect {
     case confirm(question: String, onYes: () -> ScreenEffect?)
     case copy(String, what: String)
     case menu(ContextMenu)
+    /// Replaces the top screen (a started build's page takes the New build screen's place).
+    case replace(any Screen)
+    /// Asks where to write a file (suggested path, editable), and what to do when it exists; then `write`.
+    case save(what: String, suggested: URL, write: (URL) -> ScreenEffect?)
     case none
 }
 
@@ -20,6 +24,13 @@ struct RenderContext {
     var glyphs: Glyphs
     var frame: Int
     var now: Date
+    /// The keys of the user's keymap, so a screen's own text names the key that really runs an action.
+    var registry: ActionRegistry? = nil
+
+    /// `alt+e` for an action in a context, as the hint bar shows it; `fallback` when it has no key.
+    func key(_ action: ActionID, in context: ScreenContext, or fallback: String = "the palette") -> String {
+        registry?.keys(for: action, in: context).first.map(Keymap.label(for:)) ?? fallback
+    }
 }
 
 /// One screen of the app. Screens own their data: `load` runs off the UI loop and returns a closure that
@@ -44,6 +55,13 @@ protocol Screen: AnyObject {
     func handleMouse(_ event: MouseEvent, app: TUIApp) -> ScreenEffect?
     /// The menu of the selection (right click, or the menu key).
     func contextMenu(app: TUIApp) -> ContextMenu?
+    /// The screen's tabs, reached with the digit keys 1-N (listed in help).
+    var tabTitles: [String] { get }
+    /// Actions that apply here but cannot run now, with why ("the build has finished"): left out of the
+    /// hint bar, greyed out with the reason in help and the palette, and refused with it when pressed.
+    func unavailableActions(app: TUIApp) -> [ActionID: String]
+    /// The screen leaves the stack (back, replaced, or the application quits): drop what it keeps.
+    func willLeave()
 }
 
 extension Screen {
@@ -51,4 +69,7 @@ extension Screen {
     func contextMenu(app: TUIApp) -> ContextMenu? { nil }
     func handleKey(_ key: Key, app: TUIApp) -> ScreenEffect? { nil }
     func handleMouse(_ event: MouseEvent, app: TUIApp) -> ScreenEffect? { nil }
+    var tabTitles: [String] { [] }
+    func unavailableActions(app: TUIApp) -> [ActionID: String] { [:] }
+    func willLeave() {}
 }

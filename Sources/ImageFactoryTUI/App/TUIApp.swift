@@ -34,10 +34,16 @@ public final class TUIApp: @unchecked Sendable {
     /// The imagefactory binary, for the `watch` side pane.
     let runnerExecutable: String?
     let desktopNotifications: Bool
+    /// Where New build keeps its manifests while they are written.
+    let drafts: DraftStore
     private var eventTask: Task<Void, Never>?
 
     enum Overlay {
-        case help(guide: [String]?, scroll: Int)
+        case help(guide: [String]?, scroll: ScrollPosition)
+        /// Where to write a file: the path, editable.
+        case savePath(SaveRequest)
+        /// The file exists: overwrite, keep both, or cancel.
+        case saveClash(SaveRequest, URL)
         case palette(PaletteState)
         case confirm(question: String, onYes: () -> ScreenEffect?)
         case menu(ContextMenu)
@@ -45,7 +51,8 @@ public final class TUIApp: @unchecked Sendable {
 
     public init(api: any FactoryAPI, terminal: TerminalBackend, theme: Theme, glyphs: Glyphs,
                 registry: ActionRegistry, outputDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-                runnerExecutable: String? = nil, desktopNotifications: Bool = false) {
+                runnerExecutable: String? = nil, desktopNotifications: Bool = false, drafts: DraftStore = .standard()) {
+        self.drafts = drafts
         self.runnerExecutable = runnerExecutable
         self.desktopNotifications = desktopNotifications
         self.api = api
@@ -92,7 +99,7 @@ public final class TUIApp: @unchecked Sendable {
         let project = try api.project(id: ProjectID(rawValue: pid)).project
         if parts.count == 4, parts[2] == "builds", parts[3] == "new" {
             stack.append(ProjectScreen(project: project))
-            stack.append(NewBuildScreen(project: project, draftDirectory: outputDirectory))
+            stack.append(NewBuildScreen(project: project, drafts: drafts))
         } else if parts.count >= 4, parts[2] == "builds", let n = Int64(parts[3]) {
             let build = try api.build(BuildReference(project: .id(project.id!), number: BuildNumber(n))).row.build
             let tab: BuildScreen.Tab = parts.count >= 5 ? (parts[4] == "logs" ? .logs : parts[4] == "artifacts" ? .artifacts : .overview) : .overview
@@ -148,6 +155,7 @@ public final class TUIApp: @unchecked Sendable {
                 if frame % 4 == 0 { dirty = true }
             }
         }
+        for screen in stack.reversed() { screen.willLeave() }
         terminal.shutdown()
     }
 
@@ -167,7 +175,7 @@ public final class TUIApp: @unchecked Sendable {
         var grid = Grid(width: w, height: h)
         grid.fill(grid.bounds, style: theme.text)
         guard let screen = stack.last else { return grid }
-        let ctx = RenderContext(theme: theme, glyphs: glyphs, frame: frame, now: now)
+        let ctx = RenderContext(theme: theme, glyphs: glyphs, frame: frame, now: now, registry: registry)
         let (header, rest) = grid.bounds.splitTop(1)
         let (body, footer) = rest.splitBottom(1)
         grid.fill(header, style: theme.header)
@@ -178,9 +186,14 @@ public final class TUIApp: @unchecked Sendable {
         screen.render(into: &grid, rect: body, context: ctx)
         renderFooter(into: &grid, rect: footer, screen: screen)
         switch overlay {
-        case .help(let guide, let scroll)?:
-            HelpOverlay.render(into: &grid, rect: body, registry: registry, context: screen.context, role: role, theme: theme,
-                               unicode: unicode, guidePage: guide, scroll: scroll)
+        case .help(let guide, var scroll)?:
+            HelpOverlay.render(into: &grid, rect: body, registry: registry, context: screen.context, role: role,
+                               unavailable: unavailableActions(screen), tabs: screen.tabTitles, theme: theme,
+                               unicode: unicode, guidePage: guide, scroll: &scroll)
+            overlay = .help(guide: guide, scroll: scroll)
+        case .savePath(let request)?: SaveDialog.renderPath(request, into: &grid, rect: body, theme: theme, unicode: unicode)
+        case .saveClash(let request, let url)?:
+            SaveDialog.renderClash(request, existing: url, into: &grid, rect: body, theme: theme, unicode: unicode)
         case .palette(let state)?: state.render(into: &grid, rect: body, theme: theme, unicode: unicode)
         case .confirm(let question, _)?: ConfirmDialog.render(question, into: &grid, rect: body, theme: theme, unicode: unicode)
         case .menu(let menu)?: menu.render(into: &grid, rect: body, theme: theme, unicode: unicode)
@@ -192,11 +205,17 @@ public final class TUIApp: @unchecked Sendable {
     private func renderFooter(into grid: inout Grid, rect: Rect, screen: any Screen) {
         grid.fill(rect, style: theme.statusBar)
         if let m = message {
-            grid.put(" " + m.text, x: rect.x, y: rect.y, style: theme.statusBar, maxWidth: rect.width)
+            // Never cut: a long message takes rows above the footer (its end is often the part that matters).
+            let rows = TextWrap.wrap(" " + m.text, width: rect.width - 1, indent: "   ").suffix(max(1, rect.y - 1))
+            for (i, row) in rows.enumerated() {
+                let y = rect.y - (rows.count - 1) + i
+                grid.fill(Rect(x: rect.x, y: y, width: rect.width, height: 1), style: theme.statusBar)
+                grid.put(row, x: rect.x, y: y, style: theme.statusBar, maxWidth: rect.width)
+            }
             return
         }
         var x = rect.x + 1
-        for hint in registry.hints(in: screen.context, role: role, width: rect.width - 2) {
+        for hint in registry.hints(in: screen.context, role: role, width: rect.width - 2, unavailable: unavailableActions(screen)) {
             let used = grid.put(hint.key, x: x, y: rect.y, style: hint.disabledReason == nil ? theme.hintKey : theme.disabled)
             x += used + 1
             x += grid.put(hint.title, x: x, y: rect.y, style: theme.statusBar) + 2
@@ -205,6 +224,13 @@ public final class TUIApp: @unchecked Sendable {
     }
 
     var unicode: Bool { terminal.capabilities.unicode }
+
+    /// The screen's own unavailable actions, and Esc on the first screen (q quits; Esc never does).
+    func unavailableActions(_ screen: any Screen) -> [ActionID: String] {
+        var reasons = screen.unavailableActions(app: self)
+        if stack.count <= 1 { reasons[.back] = "this is the first screen: q quits" }
+        return reasons
+    }
 
     var bodyRect: Rect {
         let (w, h) = terminal.size
@@ -316,7 +342,7 @@ public final class TUIApp: @unchecked Sendable {
             return
         }
         guard let action = registry.action(for: key, in: screen.context) else { return }
-        if let reason = registry.disabledReason(action, role: role) {
+        if let reason = registry.disabledReason(action, role: role, extra: unavailableActions(screen)[action.id]) {
             show("\(action.title): \(reason)")
             return
         }
@@ -331,8 +357,8 @@ public final class TUIApp: @unchecked Sendable {
         }
         switch id {
         case .quit: running = false
-        case .back: if stack.count > 1 { stack.removeLast() } else { running = false }
-        case .help: overlay = .help(guide: nil, scroll: 0)
+        case .back: if stack.count > 1 { stack.removeLast().willLeave() }
+        case .help: overlay = .help(guide: nil, scroll: ScrollPosition())
         case .palette: overlay = .palette(PaletteState(entries: paletteEntries()))
         case .refresh: markAllStale(); lastLoad.removeAll()
         case .copyLink: apply(.copy(screen.link, what: "link"))
@@ -358,7 +384,7 @@ public final class TUIApp: @unchecked Sendable {
                     show("New build: \(reason)")
                     return
                 }
-                stack.append(NewBuildScreen(project: project, draftDirectory: outputDirectory))
+                stack.append(NewBuildScreen(project: project, drafts: drafts))
                 return
             }
             // From the dashboard: the only project the user may build in, else ask which.
@@ -366,7 +392,7 @@ public final class TUIApp: @unchecked Sendable {
             learn(projects)
             let buildable = projects.filter { Permission.startBuild.denialReason(for: $0.role) == nil && $0.project.archivedAt == nil }
             if buildable.count == 1 {
-                stack.append(NewBuildScreen(project: buildable[0].project, draftDirectory: outputDirectory))
+                stack.append(NewBuildScreen(project: buildable[0].project, drafts: drafts))
             } else if buildable.isEmpty {
                 show("New build: \(projects.isEmpty ? "you are not a member of any project: create one with `imagefactory project create NAME`" : "requires Member in a project (you are \(Set(projects.map(\.role.title)).sorted().joined(separator: ", ")))")")
             } else {
@@ -389,7 +415,10 @@ public final class TUIApp: @unchecked Sendable {
         if let build = (stack.last as? BuildScreen)?.build {
             command += " " + shellQuote("/projects/\(build.projectId)/builds/\(build.number.rawValue)")
         }
-        let status = (try? SimpleCommand.run(["/usr/bin/env", "tmux", "split-window", "-h", "-l", "45", command])) ?? 127
+        // Beside the application when there is room for both (45 columns of watch, 80 of the rest), else below it.
+        let side = terminal.size.width >= 125
+        let split = side ? ["-h", "-l", "45"] : ["-v", "-l", String(max(8, min(14, terminal.size.height / 3)))]
+        let status = (try? SimpleCommand.run(["/usr/bin/env", "tmux", "split-window"] + split + [command])) ?? 127
         show(status == 0 ? "watch pane opened" : "tmux split-window failed with status \(status)")
     }
 
@@ -397,12 +426,18 @@ public final class TUIApp: @unchecked Sendable {
         guard let effect else { return }
         switch effect {
         case .push(let s): stack.append(s)
-        case .pop: if stack.count > 1 { stack.removeLast() }
+        case .pop: if stack.count > 1 { stack.removeLast().willLeave() }
         case .quit: running = false
         case .message(let m): show(m)
         case .confirm(let q, let onYes): overlay = .confirm(question: q, onYes: onYes)
         case .copy(let text, let what): copyToClipboard(text, what: what)
         case .menu(let m): overlay = .menu(m)
+        case .replace(let s):
+            if !stack.isEmpty { stack.removeLast().willLeave() }
+            stack.append(s)
+        case .save(let what, let suggested, let write):
+            overlay = .savePath(SaveRequest(what: what, path: suggested.path, suggestedName: suggested.lastPathComponent,
+                                            base: outputDirectory, write: write))
         case .none: break
         }
         dirty = true
@@ -410,12 +445,47 @@ public final class TUIApp: @unchecked Sendable {
 
     private func handleOverlay(_ current: Overlay, key: Key) {
         switch current {
-        case .help(let guide, let scroll):
+        case .help(let guide, var scroll):
             switch key {
             case .escape, .character("q"), .character("?"), .control("/"): overlay = nil
-            case .tab, .backTab: overlay = .help(guide: guide == nil ? guidePage() : nil, scroll: 0)
-            case .down, .character("j"): overlay = .help(guide: guide, scroll: scroll + 1)
-            case .up, .character("k"): overlay = .help(guide: guide, scroll: max(0, scroll - 1))
+            case .tab, .backTab: overlay = .help(guide: guide == nil ? guidePage() : nil, scroll: ScrollPosition())
+            default:
+                if scroll.handle(key, page: bodyRect.height - 4) { overlay = .help(guide: guide, scroll: scroll) }
+            }
+        case .savePath(var request):
+            switch key {
+            case .escape:
+                overlay = nil
+                show("not saved")
+            case .enter:
+                overlay = nil
+                switch request.target() {
+                case .failure(let why): show(why.description)
+                case .success(let url):
+                    if FileManager.default.fileExists(atPath: url.path) {
+                        overlay = .saveClash(request, url)
+                    } else {
+                        apply(request.write(url))
+                    }
+                }
+            case .backspace: if !request.path.isEmpty { request.path.removeLast() }; overlay = .savePath(request)
+            case .control("u"): request.path = ""; overlay = .savePath(request)
+            case .character(let c): request.path.append(c); overlay = .savePath(request)
+            default: break
+            }
+        case .saveClash(let request, let url):
+            switch key {
+            case .character("o"), .character("O"):
+                overlay = nil
+                apply(request.write(url))
+            case .character("k"), .character("K"):
+                overlay = nil
+                apply(request.write(SaveRequest.freeName(beside: url)))
+            case .character("c"), .character("C"), .character("n"), .escape, .character("q"):
+                overlay = nil
+                show("not saved: \(url.path) is left as it was")
+            case .character("e"):
+                overlay = .savePath(request)
             default: break
             }
         case .confirm(_, let onYes):
@@ -463,7 +533,8 @@ public final class TUIApp: @unchecked Sendable {
     // MARK: Palette
 
     func paletteEntries() -> [PaletteEntry] {
-        var entries = registry.paletteEntries(context: stack.last?.context ?? .global, role: role)
+        var entries = registry.paletteEntries(context: stack.last?.context ?? .global, role: role,
+                                              unavailable: stack.last.map(unavailableActions) ?? [:])
         if let projects = try? api.projects() {
             learn(projects)
             for p in projects {
@@ -505,7 +576,7 @@ public final class TUIApp: @unchecked Sendable {
             case .project(let id):
                 stack.append(ProjectScreen(project: try api.project(id: ProjectID(rawValue: id)).project))
             case .newBuild(let id):
-                stack.append(NewBuildScreen(project: try api.project(id: ProjectID(rawValue: id)).project, draftDirectory: outputDirectory))
+                stack.append(NewBuildScreen(project: try api.project(id: ProjectID(rawValue: id)).project, drafts: drafts))
             case .build(let projectID, let number):
                 let detail = try api.build(BuildReference(project: .id(ProjectID(rawValue: projectID)), number: BuildNumber(number)))
                 let project = try api.project(id: ProjectID(rawValue: projectID)).project
@@ -577,15 +648,16 @@ public final class TUIApp: @unchecked Sendable {
     }
 
     func saveScreen() {
-        let grid = renderFrame()
+        let text = renderFrame().text + "\n"
         let name = "imagefactory-screen-\(Int(Date().timeIntervalSince1970)).txt"
-        let url = outputDirectory.appendingPathComponent(name)
-        do {
-            try (grid.text + "\n").write(to: url, atomically: true, encoding: .utf8)
-            show("screen saved to \(url.path)")
-        } catch {
-            show("cannot save the screen to \(url.path): \(error.localizedDescription)")
-        }
+        apply(.save(what: "the screen", suggested: outputDirectory.appendingPathComponent(name)) { url in
+            do {
+                try text.write(to: url, atomically: true, encoding: .utf8)
+                return .message("screen saved to \(url.path)")
+            } catch {
+                return .message("cannot save the screen to \(url.path): \(error.localizedDescription)")
+            }
+        })
     }
 
     func suspendToShell() {

@@ -14,4 +14,6 @@ public struct ActionID: Hashable, Sendable, RawRepresentable, ExpressibleByStrin
 /// Where an action applies. Keys bound in a screen's context shadow the same keys bound globally.
 public enum ScreenContext: String, Sendable, CaseIterable, Hashable {
     case global, dashboard, project, newBuild, build, logs, artifacts, help, palette
+    /// The compact `watch` view: only the global keys apply.
+    case watch
 }

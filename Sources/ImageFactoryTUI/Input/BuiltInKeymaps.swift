@@ -241,7 +241,7 @@ bindings:
   # New build (a form: letters type text, so its actions are chords)
   newBuild.edit: [alt+e]
   newBuild.validate: [alt+v, f9]
-  newBuild.preview: [alt+p, f8]
+  newBuild.preview: [alt+d, f8]
   newBuild.saveTemplate: [alt+t]
   newBuild.nextField: [tab]
   newBuild.previousField: [shift+tab]

@@ -360,12 +360,13 @@ public final class LogViewModel {
         notice = nil
         let before = (topLine, topSubrow, cursor)
         body()
-        afterNavigation(moved: before != (topLine, topSubrow, cursor))
+        afterNavigation(moved: before != (topLine, topSubrow, cursor), cursorMovedUp: cursor < before.2)
     }
 
-    /// Leaving the bottom pauses following; moving to the bottom resumes it.
-    func afterNavigation(moved: Bool) {
-        if !isAtBottom {
+    /// Leaving the bottom, or moving the cursor up (a line, a page, to a match), pauses following; moving back
+    /// to the bottom resumes it.
+    func afterNavigation(moved: Bool, cursorMovedUp: Bool = false) {
+        if !isAtBottom || cursorMovedUp {
             following = false
         } else if moved && !following {
             following = true

@@ -31,6 +31,7 @@ final class DashboardScreen: Screen, @unchecked Sendable {
     }
 
     let context = ScreenContext.dashboard
+    var tabTitles: [String] { Tab.allCases.map(\.title) }
     let link = "/"
     let title = "Dashboard"
     var isLive: Bool { data?.builds.contains { !$0.build.status.isFinished } ?? true }

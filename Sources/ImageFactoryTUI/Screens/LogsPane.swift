@@ -100,7 +100,7 @@ final class LogsPane: @unchecked Sendable {
                 return .message("\(error)")
             }
         case .saveLog:
-            return saveAll(to: app.outputDirectory)
+            return save(to: app.outputDirectory, filtered: true)
         case .compareWithGoodBuild:
             return compare(app)
         default:
@@ -152,14 +152,17 @@ final class LogsPane: @unchecked Sendable {
         }
     }
 
-    func saveAll(to directory: URL) -> ScreenEffect {
+    /// Asks where, then writes the log (as filtered, or whole) there.
+    func save(to directory: URL, filtered: Bool) -> ScreenEffect {
         guard let model else { return .message("this build has no log yet") }
-        let url = directory.appendingPathComponent("build-\(build.number.rawValue)-\(build.name).log")
-        do {
-            let count = try model.save(to: url, filtered: false)
-            return .message("saved \(count) lines to \(url.path)")
-        } catch {
-            return .message("cannot save the log to \(url.path): \(error)")
+        let name = "build-\(build.number.rawValue)-\(build.name).log"
+        return .save(what: filtered ? "the log as shown" : "the whole log", suggested: directory.appendingPathComponent(name)) { url in
+            do {
+                let count = try model.save(to: url, filtered: filtered)
+                return .message("saved \(count) lines to \(url.path)")
+            } catch {
+                return .message("cannot save the log to \(url.path): \(error)")
+            }
         }
     }
 

@@ -9,6 +9,8 @@ final class ProjectScreen: Screen, ProjectScoped, @unchecked Sendable {
         var title: String { ["Overview", "Builds", "Templates", "Team", "Settings"][rawValue] }
     }
 
+    var tabTitles: [String] { Tab.allCases.map(\.title) }
+
     struct Snapshot: Sendable {
         var project: Project
         var role: Role?
@@ -156,6 +158,14 @@ final class ProjectScreen: Screen, ProjectScoped, @unchecked Sendable {
             if let reason = Permission.changeSettings.denialReason(for: data.role) { return .message("Settings: \(reason)") }
             let setting = Self.settings[min(selected, Self.settings.count - 1)]
             editing = (setting, setting.value(in: data.project))
+        case .bottom: selected = Int.max / 2
+        case .open where tab == .templates, .newBuild where tab == .templates:
+            // A build from the selected template: the form opens with it filled in.
+            guard let tpl = data?.templates[safe: selected] else { return nil }
+            if let reason = Permission.startBuild.denialReason(for: data?.role) { return .message("New build: \(reason)") }
+            let screen = NewBuildScreen(project: projectValue, drafts: app.drafts)
+            app.apply(.push(screen))
+            return screen.choose(tpl, app: app)
         case .open:
             guard tab == .builds, let b = data?.builds[safe: selected] else { return ScreenEffect.none }
             return .push(BuildScreen(build: b, project: projectValue, tab: .overview))

@@ -21,7 +21,7 @@ final class WatchScreen: Screen, @unchecked Sendable {
 
     init(build: BuildReference?) { fixed = build }
 
-    let context = ScreenContext.build
+    let context = ScreenContext.watch
     var link: String { data.map { "/projects/\($0.build.projectId)/builds/\($0.build.number.rawValue)" } ?? "/" }
     var title: String { data.map { "\($0.projectName)\($0.build.number)" } ?? "watch" }
     let isLive = true

@@ -4,41 +4,50 @@ import Terminal
 /// Every binding of the current screen, from the same registry as the palette and hint bar; Tab shows the guide:
 /// the manifest reference of each method, the FAQ and who administers the project.
 enum HelpOverlay {
+    /// The keys of the screen (its tabs first, when it has some), then a line about the guide; or the guide.
+    /// Long lines wrap, and the whole scrolls (arrows, PageUp/PageDown, Home/End, the wheel).
     static func render(into grid: inout Grid, rect: Rect, registry: ActionRegistry, context: ScreenContext, role: Role?,
-                       theme: Theme, unicode: Bool, guidePage: [String]?, scroll: Int) {
+                       unavailable: [ActionID: String] = [:], tabs: [String], theme: Theme, unicode: Bool, guidePage: [String]?, scroll: inout ScrollPosition) {
         let f = rect.inset(by: rect.width >= 60 ? 2 : 0)
+        let inner = Rect(x: f.x + 1, y: f.y + 1, width: max(0, f.width - 2), height: max(0, f.height - 2))
+        let width = inner.width - 1
+        var lines: [(text: String, style: TextStyle)] = []
         if let guidePage {
-            Box.draw(into: &grid, rect: f, title: "Guide (Tab: keys, ↑↓ scroll, Esc closes)", theme: theme, unicode: unicode)
-            for (i, line) in guidePage.dropFirst(scroll).prefix(f.height - 2).enumerated() {
-                let style = line.hasPrefix("#") ? theme.accent : theme.text
-                grid.put(" " + (line.hasPrefix("#") ? String(line.drop { $0 == "#" || $0 == " " }) : line), x: f.x + 1, y: f.y + 1 + i,
-                         style: style, maxWidth: f.width - 2)
+            Box.draw(into: &grid, rect: f, title: "Guide (Tab: keys, Esc closes)", theme: theme, unicode: unicode)
+            for line in guidePage {
+                let heading = line.hasPrefix("#")
+                let text = heading ? String(line.drop { $0 == "#" || $0 == " " }) : line
+                let indent = String(text.prefix { $0 == " " }) + "  "
+                for row in TextWrap.wrap(" " + text, width: width, indent: " " + indent) {
+                    lines.append((row, heading ? theme.accent : theme.text))
+                }
             }
-            return
+        } else {
+            Box.draw(into: &grid, rect: f, title: "Keys on this screen (Tab: guide, Esc closes)", theme: theme, unicode: unicode)
+            var rows: [(keys: String, title: String, reason: String?)] = []
+            if tabs.count > 1 {
+                rows.append(("1-\(tabs.count)", "Go to tab: " + tabs.enumerated().map { "\($0.offset + 1) \($0.element)" }.joined(separator: ", "), nil))
+            }
+            for (action, keys) in registry.bindings(in: context) {
+                rows.append((keys.map(\.name).joined(separator: " "), action.title, registry.disabledReason(action, role: role, extra: unavailable[action.id])))
+            }
+            let keyWidth = min(22, (rows.map { CellWidth.of($0.keys) }.max() ?? 8) + 2)
+            for row in rows {
+                let text = row.title + (row.reason.map { "  (\($0))" } ?? "")
+                let wrapped = TextWrap.wrap(text, width: max(10, width - keyWidth - 2))
+                for (i, part) in wrapped.enumerated() {
+                    let keys = i == 0 ? (row.keys.isEmpty ? "-" : row.keys) : ""
+                    lines.append((" " + CellWidth.pad(keys, to: keyWidth) + " " + part, row.reason == nil ? theme.text : theme.disabled))
+                }
+            }
+            lines.append(("", theme.text))
+            for line in guide { for row in TextWrap.wrap(" " + line, width: width, indent: " ") { lines.append((row, theme.dim)) } }
         }
-        Box.draw(into: &grid, rect: f, title: "Keys on this screen (Tab: guide, Esc closes)", theme: theme, unicode: unicode)
-        var lines: [(String, String, String?)] = []
-        for (action, keys) in registry.bindings(in: context) {
-            lines.append((keys.map(\.name).joined(separator: " "), action.title, registry.disabledReason(action, role: role)))
-        }
-        let keyWidth = min(22, (lines.map { CellWidth.of($0.0) }.max() ?? 8) + 2)
-        var y = f.y + 1
-        for (keys, title, reason) in lines {
-            guard y < f.maxY - 1 - guide.count - 1 else { break }
-            grid.put(" " + CellWidth.pad(keys, to: keyWidth), x: f.x + 1, y: y, style: reason == nil ? theme.hintKey : theme.disabled)
-            grid.put(title + (reason.map { "  (\($0))" } ?? ""), x: f.x + 2 + keyWidth, y: y,
-                     style: reason == nil ? theme.text : theme.disabled, maxWidth: f.width - keyWidth - 4)
-            y += 1
-        }
-        y = max(y + 1, f.maxY - 1 - guide.count)
-        for line in guide where y < f.maxY - 1 {
-            grid.put(" " + line, x: f.x + 1, y: y, style: theme.dim, maxWidth: f.width - 2)
-            y += 1
-        }
+        ScrollView.draw(lines, in: inner, position: &scroll, grid: &grid, marker: theme.dim)
     }
 
     static let guide = [
-        "Tab shows the guide: the manifest reference of each build method, the FAQ, and your project's admins.",
+        "Tab shows the guide: the manifest reference of each build method, the FAQ, and your project's admins. Arrows, PageUp/PageDown and Home/End scroll.",
     ]
 
     /// The guide's text for a project (its admins are listed by name).

@@ -27,6 +27,7 @@ struct ManifestForm {
         ("resources.memory", "Memory", .text),
         ("resources.timeout", "Timeout", .text),
         ("resources.log_limit", "Log limit", .text),
+        ("context", "Context dir", .text),
     ]
 
     var fields: [Field]
