@@ -6,7 +6,7 @@ import ImageFactoryTUI
 import Terminal
 
 // imagefactory-bench: the speed and memory goals, each measured against a baseline run in the same process.
-// Usage: swift run -c release imagefactory-bench [--lines N] [--runs N]
+// Usage: swift run -c release imagefactory-bench [--lines N] [--runs N] [--only load]
 // Figures are medians: these machines are shared and noisy.
 
 func argument(_ name: String, default value: Int) -> Int {
@@ -47,6 +47,17 @@ guard FileManager.default.isExecutableFile(atPath: cli) else {
 
 let root = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("if-bench-\(getpid())")
 defer { try? FileManager.default.removeItem(at: root) }
+
+// `--only load`: section 9 alone (it needs no other section's data).
+if let i = CommandLine.arguments.firstIndex(of: "--only"), i + 1 < CommandLine.arguments.count {
+    guard CommandLine.arguments[i + 1] == "load" else {
+        print("error: --only takes `load` (section 9); run without it for every section")
+        exit(2)
+    }
+    let ok = try await loadBenchmark(cli: cli, root: root, runs: runs, timeout: Double(argument("--load-timeout", default: 120)))
+    try? FileManager.default.removeItem(at: root)
+    exit(ok ? 0 : 1)
+}
 let directory = DataDirectory(root: root.appendingPathComponent("data"))
 let service = try FactoryService.open(directory: directory)
 let project = try service.project(nil)
@@ -558,4 +569,12 @@ for (kind, makeParser) in [("podman", { PodmanProgressParser() as any ToolProgre
     }
     let p = median(parsedTimes), b = median(plainTimes)
     print("   \(kind.padding(toLength: 9, withPad: " ", startingAt: 0)) \(lineCount) lines: parsed \(String(format: "%.3f s", p)) (\(String(format: "%.0f", Double(lineCount) / p)) lines/s), unparsed \(String(format: "%.3f s", b)), ratio \(String(format: "%.2fx", p / b)), \(steps) events")
+}
+
+// 9. Load: queued builds followed live by many clients; lost or disordered lines fail the benchmark.
+print("")
+let loadOK = try await loadBenchmark(cli: cli, root: root, runs: runs, timeout: Double(argument("--load-timeout", default: 120)))
+if !loadOK {
+    try? FileManager.default.removeItem(at: root)
+    exit(1)
 }

@@ -36,6 +36,27 @@ import Testing
         #expect(la.lines.filter { $0.text.hasPrefix("line-") }.map(\.text) == (1...3000).map { "line-\($0)" })
     }
 
+    /// The subscribe reply's row can predate the build's end (read before the subscription counts, while the hub
+    /// pushes the end to the build's other followers), so a follower trusting it waited forever: the load benchmark
+    /// hung on it. A new subscriber is pushed the row as the hub reads it after the subscription, whoever else follows.
+    @Test func aNewFollowerOfABuildOthersFollowIsPushedItsRowEvenWhenItHasEnded() async throws {
+        let home = try TemporaryHome()
+        let server = try await ServerProcess.start(home: home)
+        let first = try server.client()
+        let path = try shellManifest(home, "short", commands: ["seq 1 500"])
+        let id = try start(first, path, home: home).row.build.id!
+        try first.subscribe(build: id, fromSeq: 0)
+        let seen = try await collectLines(first, build: id)
+        #expect(seen.final?.build.status == .succeeded)
+
+        // The first client still follows it: the hub has nothing new to say of this build.
+        let late = try server.client()
+        try late.subscribe(build: id, fromSeq: 0)
+        let heard = try await collectLines(late, build: id, timeout: .seconds(10))
+        #expect(heard.final?.build.status == .succeeded, "the late follower was pushed the ended build's row")
+        #expect(heard.lines.map(\.seq) == Array(0..<Int(seen.final?.build.logLines ?? -1)))
+    }
+
     @Test func aClientKilledOrHungUpMidBuildDoesNotAffectTheBuild() async throws {
         let home = try TemporaryHome()
         let server = try await ServerProcess.start(home: home)

@@ -29,6 +29,8 @@ final class ClientConnection: @unchecked Sendable {
     // Subscriptions; the hub reads and advances these under `lock`.
     private var buildCursors: [BuildID: Int] = [:]
     private var behindReported: Set<BuildID> = []
+    /// Builds subscribed to since the hub last looked: each is pushed its current row (see `takeNewSubscriptions`).
+    private var newSubscriptions: Set<BuildID> = []
     private(set) var followsDashboard = false
     private(set) var followsNotifications = false
 
@@ -149,10 +151,32 @@ final class ClientConnection: @unchecked Sendable {
         lock.withLock {
             buildCursors[build] = seq.map { max(0, $0) } ?? Int.max
             behindReported.remove(build)
+            newSubscriptions.insert(build)
         }
     }
 
-    func unsubscribe(build: BuildID) { _ = lock.withLock { buildCursors.removeValue(forKey: build) } }
+    func unsubscribe(build: BuildID) {
+        lock.withLock {
+            buildCursors.removeValue(forKey: build)
+            newSubscriptions.remove(build)
+        }
+    }
+
+    /// The builds subscribed to since the last call. The subscribe reply's row is read before the subscription
+    /// counts: a build that ends in between is pushed to its other followers but not to this one, so the hub
+    /// pushes a new subscriber the build's row as it reads it after this call.
+    func takeNewSubscriptions() -> Set<BuildID> {
+        lock.withLock {
+            defer { newSubscriptions.removeAll() }
+            return newSubscriptions
+        }
+    }
+
+    /// Taken by a tick that failed: they are pushed on the next one (those still subscribed).
+    func restoreNewSubscriptions(_ builds: Set<BuildID>) {
+        lock.withLock { newSubscriptions.formUnion(builds.filter { buildCursors[$0] != nil }) }
+    }
+
     func followDashboard() { lock.withLock { followsDashboard = true } }
     func followNotifications() { lock.withLock { followsNotifications = true } }
 

@@ -101,6 +101,21 @@ final class EventHub: @unchecked Sendable {
     /// One pass; true when some client still has lines to catch up on.
     @discardableResult
     func tick(_ connections: [ClientConnection]) throws -> Bool {
+        // Taken before the store is read: the row each new subscriber is pushed is no older than its subscription.
+        var newSubscribers: [Int: Set<BuildID>] = [:]
+        for c in connections {
+            let new = c.takeNewSubscriptions()
+            if !new.isEmpty { newSubscribers[c.id] = new }
+        }
+        do {
+            return try tick(connections, newSubscribers: newSubscribers)
+        } catch {
+            for c in connections { if let new = newSubscribers[c.id] { c.restoreNewSubscriptions(new) } }
+            throw error
+        }
+    }
+
+    private func tick(_ connections: [ClientConnection], newSubscribers: [Int: Set<BuildID>]) throws -> Bool {
         var subscribed = Set<BuildID>()
         for c in connections { subscribed.formUnion(c.subscribedBuilds.keys) }
         // Builds active at the last tick are read once more, so their end is seen (and notified).
@@ -136,6 +151,14 @@ final class EventHub: @unchecked Sendable {
                             for c in watchers { c.send(event: .artifact(artifact)) }
                         }
                     }
+                }
+            } else {
+                // Unchanged since the last tick, so its other followers were told already; a new one may not have
+                // been (its reply can predate the build's end): it hears the row now.
+                let newcomers = watchers.filter { newSubscribers[$0.id]?.contains(id) == true }
+                if !newcomers.isEmpty {
+                    let row = try self.row(build)
+                    for c in newcomers { c.send(event: .build(row)) }
                 }
             }
             if !watchers.isEmpty {
