@@ -77,8 +77,81 @@ private final class ComparisonFixture {
     }
 }
 
+/// A build's own tokens (issue 15): build 12, #5, of a data directory at /data.
+@Suite struct VolatileMaskOwnBuildTests {
+    static let build = VolatileMask.BuildTokens(id: 12, number: 5, workspace: ["/data/workspaces/build-12"],
+                                                logs: ["/data/logs/build-12/"], artifacts: ["/data/artifacts/build-12"])
+
+    @Test(arguments: [
+        ("workspace: /data/workspaces/build-12", "workspace: <workspace>"),
+        ("cp /data/workspaces/build-12/app.bin /data/artifacts/build-12/app.bin", "cp <workspace>/app.bin <artifacts>/app.bin"),
+        ("PWD=/data/workspaces/build-12", "PWD=<workspace>"),
+        ("log in /data/logs/build-12: ok", "log in <logs>: ok"),
+        ("enforced at /sys/fs/cgroup/memory/imagefactory-bc69fd8a96/build-12", "enforced at /sys/fs/cgroup/memory/imagefactory-<hash>/build-<n>"),
+        ("4:memory:/imagefactory-bc69fd8a96/build-12", "4:memory:/imagefactory-<hash>/build-<n>"),
+        ("IMAGEFACTORY_BUILD_ID=12", "IMAGEFACTORY_BUILD_ID=<n>"),
+        ("build 5 linker started", "build <n> linker started"),
+        ("Build number: 5", "Build number: <n>"),
+        ("build id 12 at 2026-11-26T12:00:01Z", "build id <n> at <time>"),
+        ("wrote /data/artifacts/build-12.tar", "wrote /data/artifacts/build-<n>.tar"),
+    ])
+    func masksTheBuildsOwnTokens(_ input: String, _ expected: String) {
+        #expect(VolatileMask.mask(input, build: Self.build) == expected)
+        // Without the build, they stay (apart from the usual volatile tokens).
+        #expect(!VolatileMask.mask(input).contains("<workspace>"))
+        #expect(!VolatileMask.mask(input).contains("<n>"))
+    }
+
+    @Test(arguments: [
+        "exit status 12",
+        "build 13 linker started",
+        "rebuild 12 files",
+        "build 5.1 of the compiler",
+        "make -j 12",
+        "/data/logs/build-120/index",
+        "cgroup /imagefactory/build-7",
+    ])
+    func keepsOtherNumbersAndPaths(_ input: String) {
+        #expect(VolatileMask.mask(input, build: Self.build) == input)
+    }
+}
+
 @Suite struct LogComparisonTests {
     private let names = ["checkout", "build", "test"]
+
+    @Test func eachSideIsMaskedWithItsOwnBuildsTokens() throws {
+        let fixture = try ComparisonFixture()
+        func log(_ name: String, id: Int64, real: String) throws -> LogReader {
+            // Over 100 lines: a bounded comparison, which reads shown lines back and masks them again.
+            try fixture.log(name, [
+                (0, "workspace: /data/workspaces/build-\(id)"),
+                (0, "limit: memory at /sys/fs/cgroup/memory/imagefactory-0a1b2c3d4e/build-\(id)"),
+            ] + (0..<150).map { (UInt16(1), "cc -c -o /data/workspaces/build-\(id)/obj\($0).o src\($0).c") }
+              + [(1, real), (1, "IMAGEFACTORY_BUILD_ID=\(id)")])
+        }
+        let tokens = { (id: Int64) in
+            VolatileMask.BuildTokens(id: id, number: id - 3, workspace: ["/data/workspaces/build-\(id)"])
+        }
+        let left = try log("left", id: 4, real: "ld: linked app")
+        let right = try log("right", id: 5, real: "ld: undefined reference to `foo'")
+        for maxLines in [200_000, 100] {
+            let comparison = try LogComparison.compare(left: left, right: right, leftSteps: names, rightSteps: names,
+                                                       leftBuild: tokens(4), rightBuild: tokens(5), maxLines: maxLines)
+            #expect(comparison.isApproximate == (maxLines == 100))
+            #expect(comparison.firstDivergentStep == LogComparison.StepReference(index: 1, name: "build", position: 1))
+            #expect(comparison.added == 1)
+            #expect(comparison.removed == 1)
+            let lines = comparison.steps[1].hunks.flatMap(\.lines)
+            #expect(lines.filter { $0.kind == .added }.map(\.rightText) == ["ld: undefined reference to `foo'"])
+            #expect(lines.filter { $0.kind == .removed }.map(\.leftText) == ["ld: linked app"])
+            #expect(lines.contains { $0.kind == .same && $0.masked == "cc -c -o <workspace>/obj149.o src149.c" })
+            #expect(lines.contains { $0.kind == .same && $0.masked == "IMAGEFACTORY_BUILD_ID=<n>" })
+        }
+        // Without the builds, the cgroup and the id differ (workspaces outside /tmp were masked already).
+        let unmasked = try LogComparison.compare(left: left, right: right, leftSteps: names, rightSteps: names)
+        #expect(unmasked.firstDivergentStep?.name == "checkout")
+        #expect(unmasked.added == 3)
+    }
 
     @Test func logsDifferingOnlyInVolatileTokensCompareEqual() throws {
         let fixture = try ComparisonFixture()

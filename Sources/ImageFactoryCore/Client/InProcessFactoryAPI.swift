@@ -221,9 +221,13 @@ public final class InProcessFactoryAPI: FactoryAPI, @unchecked Sendable {
         guard let left = try service.logReader(for: good), let right = try service.logReader(for: bad) else {
             throw FactoryError.notFound("build \(good.number) or \(bad.number) has no log to compare")
         }
+        // Each side masked with its own build's directories, cgroup, id and number too.
+        let directory = service.store.directory
         let comparison = try LogComparison.compare(left: left, right: right,
                                                    leftSteps: try service.steps(of: good).map(\.name),
-                                                   rightSteps: try service.steps(of: bad).map(\.name))
+                                                   rightSteps: try service.steps(of: bad).map(\.name),
+                                                   leftBuild: VolatileMask.BuildTokens(build: good, directory: directory),
+                                                   rightBuild: VolatileMask.BuildTokens(build: bad, directory: directory))
         return LogComparisonReport(comparison: comparison, good: try row(good), bad: try row(bad))
     }
 

@@ -114,14 +114,17 @@ public struct LogComparison: Sendable, Hashable, Codable {
     // MARK: - Comparing
 
     /// `leftSteps[i]` names step `i` of the left log (likewise right); steps beyond the lists are named
-    /// "unnamed step". Logs over `maxLines` lines get a bounded comparison.
+    /// "unnamed step". Logs over `maxLines` lines get a bounded comparison. `leftBuild` and `rightBuild`
+    /// are the two logs' builds: each side's lines are masked with its own build's tokens too (its
+    /// directories, cgroup, id and number), so those do not count as differences.
     public static func compare(left: LogReader, right: LogReader, leftSteps: [String], rightSteps: [String],
+                               leftBuild: VolatileMask.BuildTokens? = nil, rightBuild: VolatileMask.BuildTokens? = nil,
                                maxLines: Int = 200_000) throws -> LogComparison {
         let maxLines = max(100, maxLines)
         let bounded = left.lineCount > maxLines || right.lineCount > maxLines
         var interner = Interner()
-        let leftSide = try Side.read(left, bounded: bounded, interner: &interner)
-        let rightSide = try Side.read(right, bounded: bounded, interner: &interner)
+        let leftSide = try Side.read(left, build: leftBuild, bounded: bounded, interner: &interner)
+        let rightSide = try Side.read(right, build: rightBuild, bounded: bounded, interner: &interner)
         let pairs = pairSteps(left: leftSide.stepOrder, leftNames: leftSteps, right: rightSide.stepOrder, rightNames: rightSteps)
 
         var result = LogComparison(steps: [], firstDivergentStep: nil, added: 0, removed: 0, same: 0,
@@ -155,7 +158,7 @@ public struct LogComparison: Sendable, Hashable, Codable {
             if bounded {
                 if !stoppedKeeping {
                     step.hunks = try boundedHunks(runs, leftLines, rightLines, left: left, right: right,
-                                                  budget: maxLines - keptLines)
+                                                  leftBuild: leftBuild, rightBuild: rightBuild, budget: maxLines - keptLines)
                     keptLines += step.hunks.reduce(0) { $0 + $1.lines.count }
                     if keptLines >= maxLines {
                         stoppedKeeping = true
@@ -289,7 +292,8 @@ public struct LogComparison: Sendable, Hashable, Codable {
 
     /// Differences with a few lines of context, texts read back from the logs, at most `budget` lines.
     private static func boundedHunks(_ runs: [LogComparisonDiff.Run], _ leftLines: StepLines, _ rightLines: StepLines,
-                                     left: LogReader, right: LogReader, budget: Int) throws -> [Hunk] {
+                                     left: LogReader, right: LogReader, leftBuild: VolatileMask.BuildTokens?,
+                                     rightBuild: VolatileMask.BuildTokens?, budget: Int) throws -> [Hunk] {
         let context = boundedContext
         var hunks: [Hunk] = []
         var kept = 0
@@ -300,7 +304,8 @@ public struct LogComparison: Sendable, Hashable, Codable {
             let leftText = try leftSeq.map { try text(left, $0) }
             let rightText = try rightSeq.map { try text(right, $0) }
             return Line(kind: kind, leftSeq: leftSeq, rightSeq: rightSeq, leftText: leftText, rightText: rightText,
-                        masked: VolatileMask.mask(rightText ?? leftText ?? ""))
+                        masked: rightText.map { VolatileMask.mask($0, build: rightBuild) }
+                            ?? VolatileMask.mask(leftText ?? "", build: leftBuild))
         }
         var current: Hunk?
         for (index, run) in runs.enumerated() {
@@ -461,14 +466,15 @@ extension LogComparison {
 
         /// Reads every line a page at a time. Bounded comparisons keep a 64-bit hash per line instead
         /// of its texts (the texts of the lines shown are read again later).
-        static func read(_ reader: LogReader, bounded: Bool, interner: inout Interner) throws -> Side {
+        static func read(_ reader: LogReader, build: VolatileMask.BuildTokens?, bounded: Bool,
+                         interner: inout Interner) throws -> Side {
             var side = Side()
             let count = reader.lineCount
             let page = 4096
             var start = 0
             while start < count {
                 for line in try reader.lines(start..<min(count, start + page)) {
-                    let masked = VolatileMask.mask(line.text)
+                    let masked = VolatileMask.mask(line.text, build: build)
                     if side.steps[line.step] == nil { side.stepOrder.append(line.step) }
                     side.steps[line.step, default: StepLines()].seqs.append(line.seq)
                     if bounded {

@@ -5,8 +5,66 @@
 /// container ids, `<uuid>`, `<tmp>` temporary and workspace directories, `<pid>` process ids,
 /// `<size>` byte sizes, `<pct>` percentages, `<n>` build and BuildKit step numbers (`#12`).
 /// Tokens are matched at word starts only, so text inside identifiers stays as it is.
+///
+/// Given the line's own build (``BuildTokens``), also what only that build has: its workspace, log and
+/// artifact directories (`<workspace>`, `<logs>`, `<artifacts>`), and its id or number where a line
+/// names it as a build's (`build-12`, the build's cgroup, `IMAGEFACTORY_BUILD_ID=12`, `build 12` → `<n>`).
+/// Two builds of one manifest then differ only where their runs really did.
 public enum VolatileMask {
-    public static func mask(_ line: String) -> String {
+    /// What is one build's own and differs in every other build of the same manifest. Each side of a
+    /// comparison is masked with its own build's tokens; numbers and paths of any other build stay.
+    public struct BuildTokens: Sendable, Hashable {
+        public var id: Int64?
+        public var number: Int64?
+        /// Directories and their tags, longest path first (a path inside another is matched whole).
+        var directories: [Directory]
+
+        struct Directory: Sendable, Hashable {
+            var path: [UInt8]
+            var tag: String
+        }
+
+        /// `workspace`, `logs` and `artifacts`: the build's own directories (absolute paths).
+        public init(id: Int64?, number: Int64?, workspace: [String] = [], logs: [String] = [], artifacts: [String] = []) {
+            self.id = id
+            self.number = number
+            var directories: [Directory] = []
+            for (paths, tag) in [(workspace, "<workspace>"), (logs, "<logs>"), (artifacts, "<artifacts>")] {
+                for path in paths {
+                    var bytes = Array(path.utf8)
+                    while bytes.count > 1 && bytes.last == slash { bytes.removeLast() }
+                    // The root or a relative path would mask far too much.
+                    guard bytes.count > 1, bytes.first == slash else { continue }
+                    let directory = Directory(path: bytes, tag: tag)
+                    if !directories.contains(directory) { directories.append(directory) }
+                }
+            }
+            self.directories = directories.sorted { $0.path.count > $1.path.count }
+        }
+
+        /// A build of the data directory `directory`: its directories there (also as reached through
+        /// symbolic links in the data directory's path), its id and its number.
+        public init(build: Build, directory: DataDirectory) {
+            var roots = [directory]
+            let resolved = DataDirectory(root: directory.root.resolvingSymlinksInPath())
+            if resolved != directory { roots.append(resolved) }
+            guard let id = build.id else {
+                self.init(id: nil, number: build.number.rawValue)
+                return
+            }
+            self.init(id: id.rawValue, number: build.number.rawValue,
+                      workspace: roots.map { $0.workspace(for: id).path },
+                      logs: roots.map { $0.logDirectory(for: id).path },
+                      artifacts: roots.map { $0.artifactDirectory(for: id).path })
+        }
+
+        func isOwn(_ value: Int64) -> Bool { value == id || value == number }
+    }
+
+    public static func mask(_ line: String) -> String { mask(line, build: nil) }
+
+    /// Masks `line`, a line of `build`'s log (its own tokens masked too; see ``BuildTokens``).
+    public static func mask(_ line: String, build: BuildTokens?) -> String {
         var copy = line
         return copy.withUTF8 { bytes in
             // Most lines have nothing to mask: every rule needs a digit or a path.
@@ -16,7 +74,7 @@ public enum VolatileMask {
                 break
             }
             guard interesting else { return line }
-            var scanner = Scanner(bytes)
+            var scanner = Scanner(bytes, build: build)
             return scanner.run() ? String(decoding: scanner.out, as: UTF8.self) : line
         }
     }
@@ -31,12 +89,14 @@ public enum VolatileMask {
     private struct Scanner {
         let s: UnsafeBufferPointer<UInt8>
         let n: Int
+        let build: BuildTokens?
         var out: [UInt8] = []
         var changed = false
 
-        init(_ s: UnsafeBufferPointer<UInt8>) {
+        init(_ s: UnsafeBufferPointer<UInt8>, build: BuildTokens?) {
             self.s = s
             n = s.count
+            self.build = build
             out.reserveCapacity(n)
         }
 
@@ -90,6 +150,12 @@ public enum VolatileMask {
             return j
         }
 
+        func matches(_ bytes: [UInt8], at i: Int) -> Bool {
+            guard n - i >= bytes.count else { return false }
+            for k in 0..<bytes.count where s[i + k] != bytes[k] { return false }
+            return true
+        }
+
         func matches(_ literal: String, at i: Int, caseInsensitive: Bool = false) -> Bool {
             var j = i
             for c in literal.utf8 {
@@ -134,7 +200,47 @@ public enum VolatileMask {
             if let end = isoDate(at: i) { return (end, "<time>") }
             if let end = clock(at: i) { return (end, "<time>") }
             if let r = hash(at: i) { return r }
+            if let end = ownBuildNumber(at: i) { return (end, "<n>") }
             return quantity(at: i)
+        }
+
+        /// The build's own id or number where the line names it as a build's: after `build` and a
+        /// separator or two (`build-12`, `build 12`, `build: 12`, `BUILD=12`), or after `build id`,
+        /// `build_id`, `build number` and the like (`IMAGEFACTORY_BUILD_ID=12`).
+        func ownBuildNumber(at i: Int) -> Int? {
+            guard let build, i > 0 else { return nil }
+            let end = digits(from: i)
+            // No leading zeros, no decimals or versions ("build 1.2"), at most 18 digits.
+            guard end - i <= 18, s[i] != UInt8(ascii: "0") || end - i == 1, endsWord(end),
+                  !(at(end) == UInt8(ascii: ".") && isDigit(at(end + 1))) else { return nil }
+            var value: Int64 = 0
+            for j in i..<end { value = value * 10 + Int64(s[j] - 0x30) }
+            guard build.isOwn(value) else { return nil }
+            guard var word = wordBefore(i, separators: 2) else { return nil }
+            if matches("id", word: word) || matches("number", word: word) || matches("no", word: word)
+                || matches("num", word: word) {
+                guard let build = wordBefore(word.lowerBound, separators: 1) else { return nil }
+                word = build
+            }
+            return matches("build", word: word) ? end : nil
+        }
+
+        /// The letters before position `i` after one to `separators` separators (` `, `-`, `_`, `=`,
+        /// `:`, `#`), when they are a whole word.
+        func wordBefore(_ i: Int, separators: Int) -> Range<Int>? {
+            var j = i
+            while j > 0 && i - j < separators && Self.numberSeparators.contains(s[j - 1]) { j -= 1 }
+            guard j < i else { return nil }
+            let wordEnd = j
+            while j > 0 && isLetter(s[j - 1]) { j -= 1 }
+            guard j < wordEnd, j == 0 || !isDigit(s[j - 1]) else { return nil }
+            return j..<wordEnd
+        }
+
+        static let numberSeparators: Set<UInt8> = Set(" -_=:#".utf8)
+
+        func matches(_ literal: String, word: Range<Int>) -> Bool {
+            word.count == literal.utf8.count && matches(literal, at: word.lowerBound, caseInsensitive: true)
         }
 
         /// `sha256:…` digests, container ids, 12+ hex digits, and git-style 7+ mixing digits and letters.
@@ -326,6 +432,13 @@ public enum VolatileMask {
         /// Temporary directories (the first component under /tmp and the like, macOS's
         /// /var/folders/xx/yyy/T) and a build's workspace (`…/workspaces/build-12`).
         func path(at i: Int) -> (Int, String)? {
+            // The build's own directories, wherever they are.
+            if let build {
+                for directory in build.directories where matches(directory.path, at: i) {
+                    let end = i + directory.path.count
+                    if end >= n || s[end] == slash || isPathEnd(s[end]) { return (end, directory.tag) }
+                }
+            }
             for prefix in Self.tempPrefixes where matches(prefix, at: i) {
                 let start = i + prefix.utf8.count
                 let end = pathComponentEnd(from: start)
