@@ -41,7 +41,8 @@ struct BuildPrinter {
             print("             " + style.yellow("log limit \(build.logLimit ?? "") reached: \(LogLimit.grouped(build.droppedLogLines)) further lines not stored"))
         }
         let done = steps.filter { $0.status == .succeeded }.count
-        print("progress:    \(steps.isEmpty ? 0 : done * 100 / steps.count)% (\(done)/\(steps.count) steps)")
+        let progress = detail.progress()
+        print("progress:    \(progress.percent)% (\(done)/\(steps.count) steps\(build.status == .running ? "; " + progress.basis : ""))")
 
         print("")
         print(style.bold("Steps"))

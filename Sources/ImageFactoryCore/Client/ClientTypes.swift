@@ -24,13 +24,27 @@ public struct BuildDetail: Codable, Sendable {
     public var toolSteps: [ToolStep]?
     /// Seconds, from the mean of recent successful builds of the same manifest; nil when finished or unknown.
     public var estimatedDuration: Double?
+    /// Seconds, the median of each step (by `Step.idx`) in recent successful builds of the same manifest; nil when
+    /// finished, unknown or from an older server.
+    public var earlierStepDurations: [Double?]?
+    /// The command the running step is in, when it has more than one; nil otherwise.
+    public var runningCommand: CommandPosition?
 
-    public init(row: BuildRow, steps: [Step], artifacts: [Artifact], toolSteps: [ToolStep]?, estimatedDuration: Double? = nil) {
+    public init(row: BuildRow, steps: [Step], artifacts: [Artifact], toolSteps: [ToolStep]?, estimatedDuration: Double? = nil,
+                earlierStepDurations: [Double?]? = nil, runningCommand: CommandPosition? = nil) {
         self.row = row
         self.steps = steps
         self.artifacts = artifacts
         self.toolSteps = toolSteps
         self.estimatedDuration = estimatedDuration
+        self.earlierStepDurations = earlierStepDurations
+        self.runningCommand = runningCommand
+    }
+
+    /// How far the build is (see ``BuildProgress``).
+    public func progress(now: Date = Date()) -> BuildProgress {
+        BuildProgress.of(status: row.build.status, steps: steps, toolSteps: toolSteps ?? [], command: runningCommand,
+                         earlierStepDurations: earlierStepDurations ?? [], now: now)
     }
 }
 

@@ -14,6 +14,8 @@ public final class InProcessFactoryAPI: FactoryAPI, @unchecked Sendable {
     private var readerOrder: [BuildID] = []
     private var dashboardFollowed = false
     private var followedBuilds: Set<BuildID> = []
+    /// Which command each running build's step is in, read from the log as it grows.
+    private let commands = RunningCommandTracker()
 
     public init(service: FactoryService) {
         self.service = service
@@ -162,9 +164,14 @@ public final class InProcessFactoryAPI: FactoryAPI, @unchecked Sendable {
 
     public func detail(_ stored: Build) throws -> BuildDetail {
         let build = service.outcomes.apply(to: stored)
-        return BuildDetail(row: try row(build), steps: try service.steps(of: build), artifacts: try service.artifacts(of: build),
+        let steps = try service.steps(of: build)
+        let running = !build.status.isFinished
+        return BuildDetail(row: try row(build), steps: steps, artifacts: try service.artifacts(of: build),
                     toolSteps: try service.toolSteps(of: build),
-                    estimatedDuration: build.status.isFinished ? nil : try service.estimatedDuration(of: build))
+                    estimatedDuration: running ? try service.estimatedDuration(of: build) : nil,
+                    earlierStepDurations: running ? try service.store.medianStepDurations(
+                        project: build.projectId, manifestSha256: build.manifestSha256, before: build.id!) : nil,
+                    runningCommand: running ? try commands.position(of: build, steps: steps, service: service) { try reader(for: build) } : nil)
     }
 
     /// The caller's queued and running builds, running first, then by priority and age.

@@ -18,6 +18,9 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
         var metrics: [MetricRow]
         var artifacts: [Artifact]
         var estimate: TimeInterval?
+        /// What the progress within the running step is based on (see `BuildProgress`).
+        var earlierStepDurations: [Double?] = []
+        var runningCommand: CommandPosition? = nil
         var startedBy: String
         /// The last lines of each step, for folded-open steps on the overview.
         var stepTails: [Int: [LogLine]]
@@ -81,6 +84,7 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
         }
         let logUpdate = try logs.load(api, build: fresh)
         let snapshot = Snapshot(build: fresh, steps: steps, toolSteps: toolSteps, metrics: metrics, artifacts: artifacts, estimate: estimate,
+                                earlierStepDurations: detail.earlierStepDurations ?? [], runningCommand: detail.runningCommand,
                                 startedBy: startedBy, stepTails: tails)
         return { [weak self] in
             guard let self else { return }
@@ -124,12 +128,12 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
         grid.put("  \(elapsed)\(estimate)  by \(data.startedBy)  \(b.startedAt.map { Self.clock.string(from: $0) } ?? "not started")  \(b.method.rawValue)",
                  x: col, y: y, style: t.text, maxWidth: x + width - col)
         y += 1
-        let done = data.steps.filter { $0.status == .succeeded }.count
-        var fraction = data.steps.isEmpty ? 0 : Double(done) / Double(data.steps.count)
-        if b.status == .succeeded { fraction = 1 }
+        let progress = BuildProgress.of(status: b.status, steps: data.steps, toolSteps: data.toolSteps, command: data.runningCommand,
+                                        earlierStepDurations: data.earlierStepDurations)
+        let fraction = progress.fraction
         let current = data.steps.first { $0.status == .running }
         let tool = data.toolSteps.last { $0.status == .running }
-        let label = " \(Int(fraction * 100))%" + (current.map { "  \($0.name) \(TUIFormat.duration($0.duration))" } ?? "")
+        let label = " \(progress.percent)%" + (current == nil ? "" : " (\(progress.basis))") + (current.map { "  \($0.name) \(TUIFormat.duration($0.duration))" } ?? "")
             + (tool.map { "  \(g.separator) \($0.groupName.map { "[\($0)] " } ?? "")\($0.name)\($0.percent.map { " \($0)%" } ?? "")" } ?? "")
         let barWidth = max(10, min(40, width - CellWidth.of(label) - 4))
         let filled = Int(Double(barWidth) * fraction)
