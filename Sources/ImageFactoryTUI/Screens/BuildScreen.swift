@@ -56,6 +56,15 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
     var link: String { "/projects/\(build.projectId)/builds/\(build.number.rawValue)\(tab.path)" }
     var title: String { "Build \(build.number) - \(projectValue.name)" }
     var isLive: Bool { !(data?.build.status.isFinished ?? false) }
+    var tabTitles: [String] { Tab.allCases.map(\.title) }
+
+    func unavailableActions(app: TUIApp) -> [ActionID: String] {
+        let current = data?.build ?? build
+        var reasons: [ActionID: String] = [:]
+        if current.status.isFinished { reasons[.cancelBuild] = "the build has \(current.status.rawValue)" }
+        if tab == .artifacts, data?.artifacts.isEmpty ?? true { reasons[.downloadArtifact] = "this build has no artifacts" }
+        return reasons
+    }
 
     func isExpanded(_ step: Step) -> Bool {
         if let manual = manualFold[step.idx] { return manual }
@@ -307,7 +316,7 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
         case .rerunBuild:
             return rerun(app)
         case .downloadLogs:
-            return logs.saveAll(to: app.outputDirectory)
+            return logs.save(to: app.outputDirectory, filtered: false)
         case .showLogs where tab != .logs:
             tab = .logs
             return ScreenEffect.none
@@ -348,11 +357,16 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
         case .moveUp: selectedArtifact = max(0, selectedArtifact - 1)
         case .downloadArtifact, .open:
             let a = artifacts[selectedArtifact]
-            do {
-                let url = try app.api.downloadArtifact(a.name, of: build.id!, to: app.outputDirectory)
-                return .message("downloaded \(url.path) (sha256 verified)")
-            } catch {
-                return .message("\(error)")
+            let api = app.api
+            let id = build.id!
+            return .save(what: "artifact \(a.name) (\(TUIFormat.bytes(a.size)))",
+                         suggested: app.outputDirectory.appendingPathComponent((a.name as NSString).lastPathComponent)) { url in
+                do {
+                    let done = try api.downloadArtifact(a.name, of: id, toFile: url)
+                    return .message("downloaded \(done.path) (sha256 verified)")
+                } catch {
+                    return .message("\(error)")
+                }
             }
         default: return nil
         }

@@ -72,7 +72,7 @@ enum HelpOverlay {
         lines += ["", "# FAQ", "",
                   "Why did my build fail? The build page puts the failing step's last lines first; on the Logs tab, e jumps to errors.",
                   "Which methods work here? `imagefactory doctor` prints each method's tool, whether it is usable and what to install.",
-                  "It worked yesterday: on the Logs tab, c compares with the last good build, timestamps and hashes masked.",
+                  "It worked yesterday: on the Logs tab, c compares with the last good build, timestamps, hashes and the builds' own paths and numbers masked.",
                   "Does closing the terminal stop my build? No: builds run in their own process; reopen and they are there.",
                   "Copy does nothing inside tmux? Set `allow-passthrough on` (or `set-clipboard on`) in tmux.",
                   "A key does not work? tmux takes Ctrl+B; every action has another key. Your keys: ~/.config/imagefactory/keymap.yaml.",
