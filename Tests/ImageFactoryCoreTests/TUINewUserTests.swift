@@ -200,4 +200,71 @@ struct TUINewUserTests {
         #expect(screen.contains("Build commands"), "\(screen)")
         try tmux.send("q")
     }
+
+    /// Group 1: a template's relative `context` is named in the review with the directory it takes.
+    @Test func theReviewNamesTheContextDirectory() async throws {
+        let home = try TemporaryHome()
+        let tmux = try start(home, "open /projects/1/builds/new", width: 120, height: 40)
+        var (found, screen) = await tmux.waitFor("docker-busybox")
+        #expect(found, "\(screen)")
+        try tmux.send("Down")
+        try tmux.send("Enter")
+        (found, screen) = await tmux.waitFor("New build: docker-busybox")
+        #expect(found, "\(screen)")
+        try tmux.send("M-v")
+        (found, screen) = await tmux.waitFor("Context: \(home.url.path)")
+        #expect(found, "the review says which directory `context: .` copies: \(screen)")
+        try tmux.send("C-c")
+    }
+
+    /// Group 5: `c` on a failing build finds the step that really differs, not the workspace path in Setup.
+    @Test func compareFindsTheRealDifference() async throws {
+        let home = try TemporaryHome()
+        let flag = home.url.appendingPathComponent("break-it").path
+        _ = try home.write("app.yaml", """
+            name: app
+            commands:
+              - echo "workspace $PWD, build $IMAGEFACTORY_BUILD_ID"
+              - "if [ -f \(flag) ]; then echo 'ld: main.o: undefined reference to foo' >&2; exit 1; fi; echo linked"
+            """)
+        #expect(try await runCLI(["build", "start", "app.yaml", "--wait"], home: home).status == 0)
+        _ = FileManager.default.createFile(atPath: flag, contents: Data())
+        #expect(try await runCLI(["build", "start", "app.yaml", "--wait"], home: home).status == 1)
+        let tmux = try start(home, "open /projects/1/builds/2/logs", width: 120, height: 30)
+        var (found, screen) = await tmux.waitFor("undefined reference")
+        #expect(found, "\(screen)")
+        try tmux.send("c")
+        (found, screen) = await tmux.waitFor("first divergent step")
+        #expect(found, "\(screen)")
+        #expect(screen.contains("first divergent step: 3. Build"), "\(screen)")
+        try tmux.send("q")
+    }
+
+    /// Group 7: within the Build step the progress moves with its commands.
+    @Test func progressMovesWithTheCommands() async throws {
+        let home = try TemporaryHome()
+        func gate(_ name: String) -> String {
+            let path = home.url.appendingPathComponent(name).path
+            return "i=0; while [ ! -f \(path) ] && [ $i -lt 600 ]; do i=$((i+1)); sleep 0.2; done; echo passed-\(name)"
+        }
+        _ = try home.write("gated.yaml", """
+            name: gated
+            commands:
+              - "\(gate("a"))"
+              - "\(gate("b"))"
+              - "\(gate("c"))"
+            """)
+        defer { for n in ["a", "b", "c"] { _ = FileManager.default.createFile(atPath: home.url.appendingPathComponent(n).path, contents: Data()) } }
+        #expect(try await runCLI(["build", "start", "gated.yaml"], home: home).status == 0)
+        let tmux = try start(home, "open /projects/1/builds/1", width: 120, height: 30)
+        var (found, screen) = await tmux.waitFor("command 1/3")
+        #expect(found, "\(screen)")
+        _ = FileManager.default.createFile(atPath: home.url.appendingPathComponent("a").path, contents: Data())
+        (found, screen) = await tmux.waitFor("command 2/3")
+        #expect(found, "the progress follows the commands: \(screen)")
+        _ = FileManager.default.createFile(atPath: home.url.appendingPathComponent("b").path, contents: Data())
+        (found, screen) = await tmux.waitFor("command 3/3")
+        #expect(found, "\(screen)")
+        try tmux.send("q")
+    }
 }

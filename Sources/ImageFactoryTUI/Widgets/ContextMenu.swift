@@ -32,7 +32,7 @@ struct ContextMenu {
     }
 
     func frame(in rect: Rect) -> Rect {
-        let width = min(rect.width, max(CellWidth.of(title), items.map { CellWidth.of($0.title) }.max() ?? 0) + 4)
+        let width = min(rect.width, max(CellWidth.of(title) + 6, (items.map { CellWidth.of($0.title) }.max() ?? 0) + 4))
         let height = min(rect.height, items.count + 2)
         let left = min(max(rect.x, x), rect.maxX - width)
         let top = min(max(rect.y, y), rect.maxY - height)
