@@ -168,7 +168,7 @@ struct TUINewUserTests {
             """)
         #expect(try await runCLI(["build", "start", "two.yaml"], home: home).status == 0)
         let tmux = try start(home, "open /projects/1/builds/1/logs", width: 100, height: 30)
-        var (found, screen) = await tmux.waitFor("tick-5")
+        var (found, screen) = await tmux.waitFor("tick-")
         #expect(found, "\(screen)")
         #expect(screen.contains("following"), "\(screen)")
         try tmux.send("Up")
