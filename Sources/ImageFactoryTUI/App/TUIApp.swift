@@ -11,23 +11,23 @@ public final class TUIApp: @unchecked Sendable {
     var theme: Theme
     let glyphs: Glyphs
     let registry: ActionRegistry
-    private(set) var stack: [any Screen] = []
-    private let mailbox = Mailbox()
-    private var running = true
-    private var dirty = true
-    private var frame = 0
-    private var message: (text: String, until: Date)?
-    private var overlay: Overlay?
-    private var loading = Set<ObjectIdentifier>()
-    private var lastLoad: [ObjectIdentifier: Date] = [:]
+    var stack: [any Screen] = []
+    let mailbox = Mailbox()
+    var running = true
+    var dirty = true
+    var frame = 0
+    var message: (text: String, until: Date)?
+    var overlay: Overlay?
+    var loading = Set<ObjectIdentifier>()
+    var lastLoad: [ObjectIdentifier: Date] = [:]
     /// Screens whose data the server said changed since their last load.
-    private var stale = Set<ObjectIdentifier>()
+    var stale = Set<ObjectIdentifier>()
     /// The caller's role per project, from the projects the server lists (cleared when a project changes).
-    private var roles: [ProjectID: Role] = [:]
-    private var rolesKnown = false
-    private var subscribedBuild: BuildID?
+    var roles: [ProjectID: Role] = [:]
+    var rolesKnown = false
+    var subscribedBuild: BuildID?
     /// Events and notifications wake the loop at once instead of waiting for the next key timeout.
-    private let wakeup = Wakeup()
+    let wakeup = Wakeup()
     let maxFPS = 30
     /// Where "save screen" and saved logs go.
     let outputDirectory: URL
@@ -36,7 +36,7 @@ public final class TUIApp: @unchecked Sendable {
     let desktopNotifications: Bool
     /// Where New build keeps its manifests while they are written.
     let drafts: DraftStore
-    private var eventTask: Task<Void, Never>?
+    var eventTask: Task<Void, Never>?
 
     enum Overlay {
         case help(guide: [String]?, scroll: ScrollPosition)
@@ -237,86 +237,9 @@ public final class TUIApp: @unchecked Sendable {
         return Rect(x: 0, y: 1, width: w, height: h - 2)
     }
 
-    /// What the server pushes arrives on the loop: the screens that show it reload, and the user's build
-    /// notifications become a message, a bell and, when enabled, a desktop notification (OSC 9 and OSC 777).
-    private func listenForEvents() {
-        let api = self.api
-        let mailbox = self.mailbox
-        let wakeup = self.wakeup
-        eventTask = Task.detached { [self] in
-            do {
-                try api.subscribeDashboard()
-                try api.subscribeNotifications()
-            } catch {
-                mailbox.post { self.show("live updates are off: \(error)") }
-            }
-            for await event in api.events {
-                mailbox.post { self.receive(event) }
-                wakeup.signal()
-            }
-        }
-    }
-
-    func receive(_ event: ServerEvent) {
-        switch event {
-        case .notification(let n):
-            notify(n)
-            markAllStale()
-        case .dashboard:
-            markAllStale()
-        case .projectChanged(let id):
-            roles.removeValue(forKey: id)
-            rolesKnown = false
-            markAllStale()
-        case .build(let row):
-            markStale(following: row.build.id!)
-        case .step(let step):
-            markStale(following: step.buildId)
-        case .metric(let m):
-            markStale(following: m.buildId)
-        case .artifact(let a):
-            markStale(following: a.buildId)
-        case .stopping(let reason):
-            show("the build server went away: \(reason)", seconds: 30)
-        case .welcome, .behind:
-            break
-        }
-    }
-
-    private func markAllStale() {
-        for s in stack { stale.insert(ObjectIdentifier(s)) }
-    }
-
-    private func markStale(following build: BuildID) {
-        for s in stack where s.followedBuild == build { stale.insert(ObjectIdentifier(s)) }
-    }
-
-    /// The top screen's build is the one the server streams events of.
-    private func followTopScreen() {
-        let wanted = stack.last?.followedBuild
-        guard wanted != subscribedBuild else { return }
-        let previous = subscribedBuild
-        subscribedBuild = wanted
-        let api = self.api
-        Task.detached {
-            if let previous { try? api.unsubscribe(build: previous) }
-            if let wanted { try? api.subscribe(build: wanted, fromSeq: 0, lines: false) }
-        }
-    }
-
     private func readKey(timeoutMs: Int) -> Key? {
         guard timeoutMs > 0, let waitable = terminal as? WakeableInput else { return terminal.readKey(timeoutMs: timeoutMs) }
         return waitable.readKey(timeoutMs: timeoutMs, wakeFD: wakeup.readFD)
-    }
-
-    func notify(_ n: BuildNotification) {
-        show((n.isFailure ? "✗ " : n.kind == "build.succeeded" ? "✓ " : "● ") + n.message, seconds: 6)
-        terminal.bell()
-        if desktopNotifications {
-            let tmux = terminal.capabilities.insideTmux
-            terminal.writeRaw(DesktopNotification.osc9("Image Factory: " + n.message, insideTmux: tmux))
-            terminal.writeRaw(DesktopNotification.osc777(title: "Image Factory", body: n.message, insideTmux: tmux))
-        }
     }
 
     func show(_ text: String, seconds: Double = 4) {
@@ -377,51 +300,6 @@ public final class TUIApp: @unchecked Sendable {
         }
     }
 
-    private func openNewBuild() {
-        do {
-            if let project = (stack.last as? ProjectScoped)?.project {
-                if let reason = Permission.startBuild.denialReason(for: role(in: project.id!)) {
-                    show("New build: \(reason)")
-                    return
-                }
-                stack.append(NewBuildScreen(project: project, drafts: drafts))
-                return
-            }
-            // From the dashboard: the only project the user may build in, else ask which.
-            let projects = try api.projects()
-            learn(projects)
-            let buildable = projects.filter { Permission.startBuild.denialReason(for: $0.role) == nil && $0.project.archivedAt == nil }
-            if buildable.count == 1 {
-                stack.append(NewBuildScreen(project: buildable[0].project, drafts: drafts))
-            } else if buildable.isEmpty {
-                show("New build: \(projects.isEmpty ? "you are not a member of any project: create one with `imagefactory project create NAME`" : "requires Member in a project (you are \(Set(projects.map(\.role.title)).sorted().joined(separator: ", ")))")")
-            } else {
-                let entries = buildable.map {
-                    PaletteEntry(title: $0.project.name, subtitle: "new build in this project · \($0.role.rawValue)", keyHint: nil,
-                                 kind: .project, disabledReason: nil, target: .newBuild(projectID: $0.project.id!.rawValue))
-                }
-                overlay = .palette(PaletteState(entries: entries, prompt: "New build in which project?"))
-            }
-        } catch {
-            show("\(error)")
-        }
-    }
-
-    /// Inside tmux, opens `imagefactory watch` for this build in a side pane.
-    private func openWatchPane() {
-        guard terminal.capabilities.insideTmux else { return show("the watch pane needs tmux: run `imagefactory watch` in another pane") }
-        guard let exe = runnerExecutable else { return show("the watch pane needs the imagefactory executable") }
-        var command = shellQuote(exe) + " watch"
-        if let build = (stack.last as? BuildScreen)?.build {
-            command += " " + shellQuote("/projects/\(build.projectId)/builds/\(build.number.rawValue)")
-        }
-        // Beside the application when there is room for both (45 columns of watch, 80 of the rest), else below it.
-        let side = terminal.size.width >= 125
-        let split = side ? ["-h", "-l", "45"] : ["-v", "-l", String(max(8, min(14, terminal.size.height / 3)))]
-        let status = (try? SimpleCommand.run(["/usr/bin/env", "tmux", "split-window"] + split + [command])) ?? 127
-        show(status == 0 ? "watch pane opened" : "tmux split-window failed with status \(status)")
-    }
-
     func apply(_ effect: ScreenEffect?) {
         guard let effect else { return }
         switch effect {
@@ -443,239 +321,6 @@ public final class TUIApp: @unchecked Sendable {
         dirty = true
     }
 
-    private func handleOverlay(_ current: Overlay, key: Key) {
-        switch current {
-        case .help(let guide, var scroll):
-            switch key {
-            case .escape, .character("q"), .character("?"), .control("/"): overlay = nil
-            case .tab, .backTab: overlay = .help(guide: guide == nil ? guidePage() : nil, scroll: ScrollPosition())
-            default:
-                if scroll.handle(key, page: bodyRect.height - 4) { overlay = .help(guide: guide, scroll: scroll) }
-            }
-        case .savePath(var request):
-            switch key {
-            case .escape:
-                overlay = nil
-                show("not saved")
-            case .enter:
-                overlay = nil
-                switch request.target() {
-                case .failure(let why): show(why.description)
-                case .success(let url):
-                    if FileManager.default.fileExists(atPath: url.path) {
-                        overlay = .saveClash(request, url)
-                    } else {
-                        apply(request.write(url))
-                    }
-                }
-            case .backspace: if !request.path.isEmpty { request.path.removeLast() }; overlay = .savePath(request)
-            case .control("u"): request.path = ""; overlay = .savePath(request)
-            case .character(let c): request.path.append(c); overlay = .savePath(request)
-            default: break
-            }
-        case .saveClash(let request, let url):
-            switch key {
-            case .character("o"), .character("O"):
-                overlay = nil
-                apply(request.write(url))
-            case .character("k"), .character("K"):
-                overlay = nil
-                apply(request.write(SaveRequest.freeName(beside: url)))
-            case .character("c"), .character("C"), .character("n"), .escape, .character("q"):
-                overlay = nil
-                show("not saved: \(url.path) is left as it was")
-            case .character("e"):
-                overlay = .savePath(request)
-            default: break
-            }
-        case .confirm(_, let onYes):
-            switch key {
-            case .character("y"), .character("Y"), .enter:
-                overlay = nil
-                apply(onYes())
-            case .character("n"), .character("N"), .escape, .character("q"):
-                overlay = nil
-                show("cancelled")
-            default: break
-            }
-        case .menu(var menu):
-            switch key {
-            case .escape, .character("q"): overlay = nil
-            case .enter:
-                overlay = nil
-                if let item = menu.selectedItem { perform(item.action) }
-            case .mouse(let event) where event.kind == .leftClick:
-                overlay = nil
-                if let item = menu.item(atY: event.y, in: bodyRect) { perform(item.action) }
-            default:
-                menu.handle(key)
-                overlay = .menu(menu)
-            }
-        case .palette(var state):
-            switch key {
-            case .escape: overlay = nil
-            case .enter:
-                overlay = nil
-                if let entry = state.selectedEntry { runPalette(entry) }
-            default:
-                state.handle(key)
-                overlay = .palette(state)
-            }
-        }
-    }
-
-    private func guidePage() -> [String] {
-        let project = (stack.last as? ProjectScoped)?.project ?? (try? api.project(nil))?.project
-        let admins = project.flatMap { try? api.members(of: $0.id!) }?.filter { $0.role >= .admin }.map { ($0.user, $0.role) } ?? []
-        return HelpOverlay.guidePage(project: project, admins: admins)
-    }
-
-    // MARK: Palette
-
-    func paletteEntries() -> [PaletteEntry] {
-        var entries = registry.paletteEntries(context: stack.last?.context ?? .global, role: role,
-                                              unavailable: stack.last.map(unavailableActions) ?? [:])
-        if let projects = try? api.projects() {
-            learn(projects)
-            for p in projects {
-                entries.append(PaletteEntry(title: p.project.name, subtitle: "open project · \(p.role.rawValue)", keyHint: nil,
-                                            kind: .project, disabledReason: nil, target: .project(p.project.id!.rawValue)))
-                if let templates = try? api.templates(in: p.project.id!) {
-                    for t in templates {
-                        entries.append(PaletteEntry(title: t.name, subtitle: "\(t.scope.rawValue) template · \(t.method.rawValue)",
-                                                    keyHint: nil, kind: .template, disabledReason: nil, target: .template(name: t.name)))
-                    }
-                }
-            }
-            let snapshot = try? api.dashboard()
-            for row in (try? api.builds(project: nil, limit: 200)) ?? [] {
-                let b = row.build
-                entries.append(PaletteEntry(title: "\(b.number) \(b.name)", subtitle: "build · \(row.project) · \(b.status.rawValue)",
-                                            keyHint: nil, kind: .build, disabledReason: nil,
-                                            target: .build(projectID: b.projectId.rawValue, number: b.number.rawValue)))
-            }
-            for ready in snapshot?.artifacts ?? [] {
-                let a = ready.artifact
-                let b = ready.build.build
-                entries.append(PaletteEntry(title: a.name, subtitle: "artifact · \(ready.build.project)\(b.number)",
-                                            keyHint: nil, kind: .artifact, disabledReason: nil,
-                                            target: .artifact(buildID: b.id!.rawValue, name: a.name)))
-            }
-        }
-        return entries
-    }
-
-    private func runPalette(_ entry: PaletteEntry) {
-        if let reason = entry.disabledReason {
-            show("\(entry.title): \(reason)")
-            return
-        }
-        do {
-            switch entry.target {
-            case .action(let id): perform(id)
-            case .project(let id):
-                stack.append(ProjectScreen(project: try api.project(id: ProjectID(rawValue: id)).project))
-            case .newBuild(let id):
-                stack.append(NewBuildScreen(project: try api.project(id: ProjectID(rawValue: id)).project, drafts: drafts))
-            case .build(let projectID, let number):
-                let detail = try api.build(BuildReference(project: .id(ProjectID(rawValue: projectID)), number: BuildNumber(number)))
-                let project = try api.project(id: ProjectID(rawValue: projectID)).project
-                stack.append(BuildScreen(build: detail.row.build, project: project, tab: .overview))
-            case .artifact(let buildID, _):
-                let build = try api.build(id: BuildID(rawValue: buildID)).row.build
-                let project = try api.project(id: build.projectId).project
-                stack.append(BuildScreen(build: build, project: project, tab: .artifacts))
-            case .template(let name):
-                show("template \(name): write it to a file with `imagefactory build new --template \(name)`")
-            }
-        } catch {
-            show("\(error)")
-        }
-    }
-
-    // MARK: Loading
-
-    /// Loads the top screen when it opens and when a pushed event says its data changed (at most ten
-    /// times a second: a fast build's events coalesce into one reload).
-    private func scheduleLoads() {
-        guard let screen = stack.last else { return }
-        let id = ObjectIdentifier(screen)
-        guard !loading.contains(id) else { return }
-        if let last = lastLoad[id] {
-            guard stale.contains(id), Date().timeIntervalSince(last) >= 0.1 else { return }
-        }
-        stale.remove(id)
-        loading.insert(id)
-        lastLoad[id] = Date()
-        let api = self.api
-        let mailbox = self.mailbox
-        let wakeup = self.wakeup
-        let box = UncheckedScreen(screen)
-        Task.detached {
-            let result: Result<(@Sendable () -> Void)?, Error> = Result { try box.screen.load(api) }
-            defer { wakeup.signal() }
-            mailbox.post { [weak self] in
-                self?.loading.remove(id)
-                switch result {
-                case .success(let apply?): apply()
-                case .success(nil): break
-                case .failure(let error): self?.show("\(error)")
-                }
-            }
-        }
-    }
-
-    /// Runs slow work (a search count over millions of lines) off the loop and applies its result on it.
-    func background<T: Sendable>(_ job: @escaping @Sendable () throws -> T, then apply: @escaping @Sendable (Result<T, Error>) -> Void) {
-        let mailbox = self.mailbox
-        let wakeup = self.wakeup
-        Task.detached {
-            let result = Result { try job() }
-            mailbox.post { apply(result) }
-            wakeup.signal()
-        }
-    }
-
-    // MARK: Clipboard, screenshots, suspend
-
-    func copyToClipboard(_ text: String, what: String) {
-        if let sent = terminal.copyToClipboard(text) {
-            show(sent.problem.map { "\(what) not copied: \($0)" }
-                 ?? "copied \(what) to the clipboard (\(text.utf8.count) bytes, \(sent.summary))")
-        } else {
-            show("\(what) is too large for the clipboard (OSC 52 cap); save it to a file instead")
-        }
-    }
-
-    func saveScreen() {
-        let text = renderFrame().text + "\n"
-        let name = "imagefactory-screen-\(Int(Date().timeIntervalSince1970)).txt"
-        apply(.save(what: "the screen", suggested: outputDirectory.appendingPathComponent(name)) { url in
-            do {
-                try text.write(to: url, atomically: true, encoding: .utf8)
-                return .message("screen saved to \(url.path)")
-            } catch {
-                return .message("cannot save the screen to \(url.path): \(error.localizedDescription)")
-            }
-        })
-    }
-
-    func suspendToShell() {
-        terminal.suspend()
-        raise(SIGSTOP)
-        terminal.resume()
-        dirty = true
-    }
-
-    /// Leaves the full screen to run a program with the terminal (e.g. $EDITOR), then comes back.
-    func withSuspendedScreen<T>(_ body: () throws -> T) rethrows -> T {
-        terminal.suspend()
-        defer {
-            terminal.resume()
-            dirty = true
-        }
-        return try body()
-    }
 }
 
 /// Lets a screen object cross into a background load; screens only read the service there.
