@@ -13,3 +13,17 @@ public struct ActivityEvent: Codable, Sendable, Hashable, FetchableRecord, Persi
     public var message: String
     public var createdAt: Date
 }
+
+extension ActivityEvent {
+    /// The table's columns, named once (from the coding keys) for queries.
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let tenantId = Column(CodingKeys.tenantId)
+        public static let projectId = Column(CodingKeys.projectId)
+        public static let userId = Column(CodingKeys.userId)
+        public static let buildId = Column(CodingKeys.buildId)
+        public static let kind = Column(CodingKeys.kind)
+        public static let message = Column(CodingKeys.message)
+        public static let createdAt = Column(CodingKeys.createdAt)
+    }
+}

@@ -22,3 +22,19 @@ public struct Artifact: Codable, Sendable, Hashable, FetchableRecord, MutablePer
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = ArtifactID(rawValue: inserted.rowID) }
 }
+
+extension Artifact {
+    /// The table's columns, named once (from the coding keys) for queries.
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let buildId = Column(CodingKeys.buildId)
+        public static let name = Column(CodingKeys.name)
+        public static let sourcePath = Column(CodingKeys.sourcePath)
+        public static let storedPath = Column(CodingKeys.storedPath)
+        public static let size = Column(CodingKeys.size)
+        public static let type = Column(CodingKeys.type)
+        public static let sha256 = Column(CodingKeys.sha256)
+        public static let status = Column(CodingKeys.status)
+        public static let createdAt = Column(CodingKeys.createdAt)
+    }
+}

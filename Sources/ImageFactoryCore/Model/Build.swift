@@ -32,7 +32,8 @@ public struct Build: Codable, Sendable, Hashable, FetchableRecord, MutablePersis
     public var logLines: Int64
     public var errorLines: Int64
     public var warnLines: Int64
-    /// JSON of the limit plan: which limits are enforced and how.
+    /// The limit plan as the runner states it (`LimitPlan.sentences`): which limits are enforced and how, one
+    /// plain-text sentence per line. Nil until the build starts.
     public var limitPlan: String?
     /// Higher runs first; FIFO within a priority.
     public var priority: Int = 0
@@ -77,5 +78,56 @@ public struct Step: Codable, Sendable, Hashable, FetchableRecord, PersistableRec
     public var duration: TimeInterval? {
         guard let startedAt else { return nil }
         return (finishedAt ?? Date()).timeIntervalSince(startedAt)
+    }
+}
+
+extension Build {
+    /// The table's columns, named once (from the coding keys) for queries.
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let projectId = Column(CodingKeys.projectId)
+        public static let number = Column(CodingKeys.number)
+        public static let name = Column(CodingKeys.name)
+        public static let method = Column(CodingKeys.method)
+        public static let manifest = Column(CodingKeys.manifest)
+        public static let manifestSha256 = Column(CodingKeys.manifestSha256)
+        public static let templateId = Column(CodingKeys.templateId)
+        public static let status = Column(CodingKeys.status)
+        public static let startedBy = Column(CodingKeys.startedBy)
+        public static let createdAt = Column(CodingKeys.createdAt)
+        public static let startedAt = Column(CodingKeys.startedAt)
+        public static let finishedAt = Column(CodingKeys.finishedAt)
+        public static let failureReason = Column(CodingKeys.failureReason)
+        public static let timedOut = Column(CodingKeys.timedOut)
+        public static let cancelRequested = Column(CodingKeys.cancelRequested)
+        public static let runnerPid = Column(CodingKeys.runnerPid)
+        public static let runnerStartTicks = Column(CodingKeys.runnerStartTicks)
+        public static let logLines = Column(CodingKeys.logLines)
+        public static let errorLines = Column(CodingKeys.errorLines)
+        public static let warnLines = Column(CodingKeys.warnLines)
+        public static let limitPlan = Column(CodingKeys.limitPlan)
+        public static let priority = Column(CodingKeys.priority)
+        public static let queueReason = Column(CodingKeys.queueReason)
+        public static let requestedCpus = Column(CodingKeys.requestedCpus)
+        public static let requestedMemory = Column(CodingKeys.requestedMemory)
+        public static let fingerprint = Column(CodingKeys.fingerprint)
+        public static let droppedLogLines = Column(CodingKeys.droppedLogLines)
+        public static let logLimit = Column(CodingKeys.logLimit)
+    }
+}
+
+extension Step {
+    /// The table's columns, named once (from the coding keys) for queries.
+    public enum Columns {
+        public static let buildId = Column(CodingKeys.buildId)
+        public static let idx = Column(CodingKeys.idx)
+        public static let name = Column(CodingKeys.name)
+        public static let status = Column(CodingKeys.status)
+        public static let startedAt = Column(CodingKeys.startedAt)
+        public static let finishedAt = Column(CodingKeys.finishedAt)
+        public static let exitCode = Column(CodingKeys.exitCode)
+        public static let processGroup = Column(CodingKeys.processGroup)
+        public static let firstLine = Column(CodingKeys.firstLine)
+        public static let lineCount = Column(CodingKeys.lineCount)
     }
 }

@@ -13,3 +13,18 @@ public struct MetricRow: Codable, Sendable, Hashable, FetchableRecord, Persistab
     public var netTransmitBytesPerSec: Double
     public var processCount: Int
 }
+
+extension MetricRow {
+    /// The table's columns, named once (from the coding keys) for queries.
+    public enum Columns {
+        public static let buildId = Column(CodingKeys.buildId)
+        public static let timeMs = Column(CodingKeys.timeMs)
+        public static let cpuPercent = Column(CodingKeys.cpuPercent)
+        public static let memoryBytes = Column(CodingKeys.memoryBytes)
+        public static let diskReadBytesPerSec = Column(CodingKeys.diskReadBytesPerSec)
+        public static let diskWriteBytesPerSec = Column(CodingKeys.diskWriteBytesPerSec)
+        public static let netReceiveBytesPerSec = Column(CodingKeys.netReceiveBytesPerSec)
+        public static let netTransmitBytesPerSec = Column(CodingKeys.netTransmitBytesPerSec)
+        public static let processCount = Column(CodingKeys.processCount)
+    }
+}

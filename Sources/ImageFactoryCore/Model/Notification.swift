@@ -40,11 +40,24 @@ extension FactoryStore {
 
     public func notifications(for user: UserID, limit: Int = 50) throws -> [BuildNotification] {
         try read { db in
-            try BuildNotification.filter(Column("userId") == user.rawValue).order(Column("id").desc).limit(limit).fetchAll(db)
+            try BuildNotification.filter(BuildNotification.Columns.userId == user.rawValue).order(BuildNotification.Columns.id.desc).limit(limit).fetchAll(db)
         }
     }
 
     public func user(uid: Int64) throws -> User? {
-        try read { db in try User.filter(Column("uid") == uid).fetchOne(db) }
+        try read { db in try User.filter(User.Columns.uid == uid).fetchOne(db) }
+    }
+}
+
+extension BuildNotification {
+    /// The table's columns, named once (from the coding keys) for queries.
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let userId = Column(CodingKeys.userId)
+        public static let buildId = Column(CodingKeys.buildId)
+        public static let kind = Column(CodingKeys.kind)
+        public static let message = Column(CodingKeys.message)
+        public static let createdAt = Column(CodingKeys.createdAt)
+        public static let readAt = Column(CodingKeys.readAt)
     }
 }

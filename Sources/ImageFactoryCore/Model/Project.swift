@@ -42,3 +42,34 @@ public struct Membership: Codable, Sendable, Hashable, FetchableRecord, Persista
     public var role: Role
     public var createdAt: Date
 }
+
+extension Project {
+    /// The table's columns, named once (from the coding keys) for queries.
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let tenantId = Column(CodingKeys.tenantId)
+        public static let name = Column(CodingKeys.name)
+        public static let description = Column(CodingKeys.description)
+        public static let readme = Column(CodingKeys.readme)
+        public static let defaultMethod = Column(CodingKeys.defaultMethod)
+        public static let allowedMethods = Column(CodingKeys.allowedMethods)
+        public static let defaultCpus = Column(CodingKeys.defaultCpus)
+        public static let defaultMemoryBytes = Column(CodingKeys.defaultMemoryBytes)
+        public static let defaultTimeoutSeconds = Column(CodingKeys.defaultTimeoutSeconds)
+        public static let installerCommand = Column(CodingKeys.installerCommand)
+        public static let containerEngine = Column(CodingKeys.containerEngine)
+        public static let createdAt = Column(CodingKeys.createdAt)
+        public static let archivedAt = Column(CodingKeys.archivedAt)
+        public static let logLimit = Column(CodingKeys.logLimit)
+    }
+}
+
+extension Membership {
+    /// The table's columns, named once (from the coding keys) for queries.
+    public enum Columns {
+        public static let projectId = Column(CodingKeys.projectId)
+        public static let userId = Column(CodingKeys.userId)
+        public static let role = Column(CodingKeys.role)
+        public static let createdAt = Column(CodingKeys.createdAt)
+    }
+}

@@ -25,3 +25,19 @@ public struct Template: Codable, Sendable, Hashable, FetchableRecord, MutablePer
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = TemplateID(rawValue: inserted.rowID) }
 }
+
+extension Template {
+    /// The table's columns, named once (from the coding keys) for queries.
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let projectId = Column(CodingKeys.projectId)
+        public static let scope = Column(CodingKeys.scope)
+        public static let ownerId = Column(CodingKeys.ownerId)
+        public static let name = Column(CodingKeys.name)
+        public static let description = Column(CodingKeys.description)
+        public static let method = Column(CodingKeys.method)
+        public static let manifest = Column(CodingKeys.manifest)
+        public static let createdAt = Column(CodingKeys.createdAt)
+        public static let updatedAt = Column(CodingKeys.updatedAt)
+    }
+}

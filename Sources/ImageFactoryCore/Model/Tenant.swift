@@ -9,3 +9,12 @@ public struct Tenant: Codable, Sendable, Hashable, FetchableRecord, MutablePersi
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = TenantID(rawValue: inserted.rowID) }
 }
+
+extension Tenant {
+    /// The table's columns, named once (from the coding keys) for queries.
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let name = Column(CodingKeys.name)
+        public static let createdAt = Column(CodingKeys.createdAt)
+    }
+}

@@ -51,3 +51,24 @@ extension ToolStep {
         return steps[index].groupName ?? "(no platform)"
     }
 }
+
+extension ToolStep {
+    /// The table's columns, named once (from the coding keys) for queries.
+    public enum Columns {
+        public static let buildId = Column(CodingKeys.buildId)
+        public static let seq = Column(CodingKeys.seq)
+        public static let stepIdx = Column(CodingKeys.stepIdx)
+        public static let key = Column(CodingKeys.key)
+        public static let name = Column(CodingKeys.name)
+        public static let groupName = Column(CodingKeys.groupName)
+        public static let status = Column(CodingKeys.status)
+        public static let done = Column(CodingKeys.done)
+        public static let expected = Column(CodingKeys.expected)
+        public static let startedAt = Column(CodingKeys.startedAt)
+        public static let finishedAt = Column(CodingKeys.finishedAt)
+        public static let firstLine = Column(CodingKeys.firstLine)
+        public static let lineCount = Column(CodingKeys.lineCount)
+        public static let error = Column(CodingKeys.error)
+        public static let excerpt = Column(CodingKeys.excerpt)
+    }
+}

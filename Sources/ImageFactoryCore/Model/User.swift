@@ -27,3 +27,17 @@ public struct User: Codable, Sendable, Hashable, FetchableRecord, MutablePersist
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = UserID(rawValue: inserted.rowID) }
 }
+
+extension User {
+    /// The table's columns, named once (from the coding keys) for queries.
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let tenantId = Column(CodingKeys.tenantId)
+        public static let login = Column(CodingKeys.login)
+        public static let uid = Column(CodingKeys.uid)
+        public static let displayName = Column(CodingKeys.displayName)
+        public static let email = Column(CodingKeys.email)
+        public static let createdAt = Column(CodingKeys.createdAt)
+        public static let lastActiveAt = Column(CodingKeys.lastActiveAt)
+    }
+}

@@ -70,7 +70,7 @@ public final class BuildRunner: @unchecked Sendable {
         build.limitPlan = limitPlan.sentences.joined(separator: "\n")
         build.logLimit = plan.logLimit.description
         try store.write { db in
-            try build.update(db)
+            try BuildRowWriter.recordStart(build, db)
             try ActivityEvent(id: nil, tenantId: project.tenantId, projectId: project.id, userId: build.startedBy, buildId: build.id,
                               kind: "build.started", message: "build \(build.number) \(build.name) started", createdAt: Date()).insert(db)
         }
@@ -167,10 +167,8 @@ public final class BuildRunner: @unchecked Sendable {
         if let reached { build.logLimit = reached.description }
         let finished = build
         try store.write { db in
-            // The cancel request may have been written meanwhile; keep it.
-            var row = finished
-            row.cancelRequested = try Bool.fetchOne(db, sql: "SELECT cancelRequested FROM build WHERE id = ?", arguments: [buildID.rawValue]) ?? false
-            try row.update(db)
+            // The cancel request may have been written meanwhile: the finish leaves it as it is.
+            try BuildRowWriter.recordFinish(finished, db)
             for (index, status) in stepStatuses where index < steps.count {
                 steps[index].status = status
                 if status == .skipped { steps[index].lineCount = 0 }
@@ -229,10 +227,7 @@ public final class BuildRunner: @unchecked Sendable {
         b.startedAt = Date()
         b.finishedAt = b.startedAt
         b.failureReason = reason
-        try store.write { db in
-            try b.update(db)
-            try db.execute(sql: "UPDATE step SET status = 'skipped' WHERE buildId = ?", arguments: [buildID.rawValue])
-        }
+        try store.write { db in try BuildRowWriter.recordFailedBeforeStart(b, db) }
         return b
     }
 
@@ -265,11 +260,10 @@ public final class BuildRunner: @unchecked Sendable {
                 do {
                     try store.write { db in
                     try tracker?.persist(db)
-                    try db.execute(sql: "UPDATE build SET logLines = ?, errorLines = ?, warnLines = ?, droppedLogLines = ? WHERE id = ?",
-                                   arguments: [commit.lineCount, commit.levelCounts.error, commit.levelCounts.warn,
-                                               commit.droppedLines, buildID.rawValue])
-                    try db.execute(sql: "UPDATE step SET lineCount = ? - firstLine WHERE buildId = ? AND idx = ? AND status = 'running'",
-                                   arguments: [commit.lineCount, buildID.rawValue, step])
+                    try BuildRowWriter.recordProgress(buildID, logLines: commit.lineCount, errorLines: commit.levelCounts.error,
+                                                      warnLines: commit.levelCounts.warn, droppedLogLines: commit.droppedLines, db)
+                    try db.execute(sql: "UPDATE step SET lineCount = ? - firstLine WHERE buildId = ? AND idx = ? AND status = ?",
+                                   arguments: [commit.lineCount, buildID.rawValue, step, StepStatus.running])
                     }
                 } catch {
                     if StorageFault.isNoSpace(error) { self?.requestStop(.storageFull, log: log) }

@@ -24,11 +24,11 @@ extension FactoryService {
         let actingUser = user
         let now = Date()
         return try store.write { db in
-            if let other = try User.filter(Column("uid") == resolvedUID && Column("login") != login).fetchOne(db) {
+            if let other = try User.filter(User.Columns.uid == resolvedUID && User.Columns.login != login).fetchOne(db) {
                 throw FactoryError.conflict("uid \(resolvedUID) already belongs to account `\(other.login)`")
             }
             var member: User
-            if let existing = try User.filter(Column("login") == login).fetchOne(db) {
+            if let existing = try User.filter(User.Columns.login == login).fetchOne(db) {
                 member = existing
                 if member.uid != resolvedUID {
                     member.uid = resolvedUID

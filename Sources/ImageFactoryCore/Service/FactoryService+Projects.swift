@@ -12,7 +12,7 @@ extension FactoryService {
         let now = Date()
         let creator = user
         return try store.write { db in
-            if try Project.filter(Column("name") == name && Column("tenantId") == creator.tenantId.rawValue).fetchCount(db) > 0 {
+            if try Project.filter(Project.Columns.name == name && Project.Columns.tenantId == creator.tenantId.rawValue).fetchCount(db) > 0 {
                 throw FactoryError.conflict("a project named `\(name)` already exists: choose another name")
             }
             var project = Project(id: nil, tenantId: creator.tenantId, name: name, description: description, readme: "",
@@ -106,7 +106,7 @@ extension FactoryService {
         let updated = p
         try store.write { db in
             if updated.name != project.name,
-               try Project.filter(Column("name") == updated.name && Column("tenantId") == updated.tenantId.rawValue).fetchCount(db) > 0 {
+               try Project.filter(Project.Columns.name == updated.name && Project.Columns.tenantId == updated.tenantId.rawValue).fetchCount(db) > 0 {
                 throw FactoryError.conflict("a project named `\(updated.name)` already exists: choose another name")
             }
             try updated.update(db)
@@ -129,7 +129,7 @@ extension FactoryService {
         let actor = user
         let now = Date()
         try store.write { db in
-            guard let member = try User.filter(Column("login") == login).fetchOne(db),
+            guard let member = try User.filter(User.Columns.login == login).fetchOne(db),
                   let current = try Membership.fetchOne(db, key: ["projectId": project.id!.rawValue, "userId": member.id!.rawValue]) else {
                 throw FactoryError.notFound("`\(login)` is not a member of project `\(project.name)`")
             }
@@ -137,7 +137,7 @@ extension FactoryService {
                 throw FactoryError.permissionDenied("only an owner can make or unmake an owner of `\(project.name)` (you are \(myRole.title))")
             }
             if current.role == .owner && role != .owner {
-                let owners = try Membership.filter(Column("projectId") == project.id!.rawValue && Column("role") == Role.owner.rawValue).fetchCount(db)
+                let owners = try Membership.filter(Membership.Columns.projectId == project.id!.rawValue && Membership.Columns.role == Role.owner.rawValue).fetchCount(db)
                 if owners <= 1 {
                     throw FactoryError.conflict("`\(login)` is the last owner of `\(project.name)`: make someone else owner first")
                 }

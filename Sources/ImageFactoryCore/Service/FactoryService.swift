@@ -119,11 +119,11 @@ public final class FactoryService: Sendable {
         let scope: TemplateScope = team ? .team : .saved
         let now = Date()
         return try store.pool.write { db in
-            let existing = try Template.filter(Column("projectId") == project.id!.rawValue && Column("name") == name
-                                               && Column("scope") == scope.rawValue
-                                               && (scope == .team || Column("ownerId") == userID.rawValue)).fetchOne(db)
-            if scope == .team, try Template.filter(Column("projectId") == project.id!.rawValue && Column("name") == name
-                                                  && Column("scope") == TemplateScope.example.rawValue).fetchCount(db) > 0 {
+            let existing = try Template.filter(Template.Columns.projectId == project.id!.rawValue && Template.Columns.name == name
+                                               && Template.Columns.scope == scope.rawValue
+                                               && (scope == .team || Template.Columns.ownerId == userID.rawValue)).fetchOne(db)
+            if scope == .team, try Template.filter(Template.Columns.projectId == project.id!.rawValue && Template.Columns.name == name
+                                                  && Template.Columns.scope == TemplateScope.example.rawValue).fetchCount(db) > 0 {
                 throw FactoryError.conflict("`\(name)` is the name of an example template in `\(project.name)`: choose another name")
             }
             var template = existing ?? Template(id: nil, projectId: project.id!, scope: scope, ownerId: userID, name: name,
@@ -222,16 +222,15 @@ public final class FactoryService: Sendable {
         let storedText = manifest.context == check.manifest?.context ? text : manifest.yaml()
         let now = Date()
         return try store.pool.write { db in
-            let next = (try Int64.fetchOne(db, sql: "SELECT max(number) FROM build WHERE projectId = ?",
-                                           arguments: [project.id!.rawValue]) ?? 0) + 1
-            var build = Build(id: nil, projectId: project.id!, number: BuildNumber(next), name: manifest.name,
+            let next = try BuildRowWriter.nextNumber(in: project.id!, db)
+            var build = Build(id: nil, projectId: project.id!, number: next, name: manifest.name,
                               method: manifest.method, manifest: storedText, manifestSha256: FileDigest.sha256(of: storedText),
                               templateId: template?.id, status: .queued, startedBy: userID, createdAt: now,
                               startedAt: nil, finishedAt: nil, failureReason: nil, timedOut: false, cancelRequested: false,
                               runnerPid: nil, runnerStartTicks: nil, logLines: 0, errorLines: 0, warnLines: 0, limitPlan: nil,
                               priority: priority, queueReason: "waiting for the scheduler",
                               requestedCpus: plan.limits.cpus, requestedMemory: plan.limits.memoryBytes)
-            try build.insert(db)
+            try BuildRowWriter.insertQueued(&build, db)
             for (i, step) in plan.steps.enumerated() {
                 try Step(buildId: build.id!, idx: i, name: step.name, status: .pending, startedAt: nil, finishedAt: nil,
                          exitCode: nil, processGroup: nil, firstLine: nil, lineCount: 0).insert(db)
@@ -261,16 +260,14 @@ public final class FactoryService: Sendable {
         }
         let now = Date()
         try store.pool.write { db in
-            try db.execute(sql: "UPDATE build SET cancelRequested = 1 WHERE id = ?", arguments: [build.id!.rawValue])
+            try BuildRowWriter.requestCancel(build.id!, db)
             try ActivityEvent(id: nil, tenantId: project.tenantId, projectId: project.id, userId: userID, buildId: build.id,
                               kind: "build.cancel-requested", message: "\(user.login) cancelled build \(build.number)",
                               createdAt: now).insert(db)
             // A queued build with no runner yet ends right here.
             if build.status == .queued, build.runnerPid == nil {
-                try db.execute(sql: """
-                    UPDATE build SET status = 'cancelled', finishedAt = ?, failureReason = ? WHERE id = ? AND status = 'queued'
-                    """, arguments: [now, "cancelled by \(user.login) before it started", build.id!.rawValue])
-                try db.execute(sql: "UPDATE step SET status = 'skipped' WHERE buildId = ?", arguments: [build.id!.rawValue])
+                try BuildRowWriter.endQueued(build.id!, status: .cancelled, reason: "cancelled by \(user.login) before it started",
+                                             at: now, clearQueueReason: false, db)
             }
         }
         return try store.build(id: build.id!) ?? build
@@ -392,17 +389,10 @@ public final class FactoryService: Sendable {
         let onDisk = (try? LogReader(directory: dir, committedLines: nil)).map { ($0.lineCount, $0.levelCounts()) }
         let stepStatus: StepStatus = status == .interrupted ? .interrupted : .failed
         try store.write { db in
-            try db.execute(sql: """
-                UPDATE build SET status = ?, finishedAt = max(?, coalesce(startedAt, ?)), failureReason = ?
-                WHERE id = ? AND status IN ('queued','running')
-                """, arguments: [status.rawValue, now, now, reason, id.rawValue])
+            try BuildRowWriter.recordAbandoned(id, status: status, stepStatus: stepStatus, reason: reason, at: now, db)
             if let (lines, levels) = onDisk, lines > build.logLines {
-                try db.execute(sql: "UPDATE build SET logLines = ?, errorLines = ?, warnLines = ? WHERE id = ?",
-                               arguments: [lines, levels.error, levels.warn, id.rawValue])
+                try BuildRowWriter.adoptLogLines(id, logLines: lines, errorLines: levels.error, warnLines: levels.warn, db)
             }
-            try db.execute(sql: "UPDATE step SET status = ?, finishedAt = ? WHERE buildId = ? AND status = 'running'",
-                           arguments: [stepStatus.rawValue, now, id.rawValue])
-            try db.execute(sql: "UPDATE step SET status = 'skipped' WHERE buildId = ? AND status = 'pending'", arguments: [id.rawValue])
             try ActivityEvent(id: nil, tenantId: user.tenantId, projectId: build.projectId, userId: build.startedBy,
                               buildId: build.id, kind: "build.\(status.rawValue)",
                               message: "build \(build.number) \(build.name) \(status.rawValue): \(reason)", createdAt: now).insert(db)

@@ -29,14 +29,14 @@ public enum Bootstrap {
     @discardableResult
     public static func ensureUser(_ identity: OSIdentity, in store: FactoryStore, now: Date = Date()) throws -> User {
         try store.pool.write { db in
-            var tenant = try Tenant.filter(Column("name") == defaultTenant).fetchOne(db)
+            var tenant = try Tenant.filter(Tenant.Columns.name == defaultTenant).fetchOne(db)
             if tenant == nil {
                 var t = Tenant(id: nil, name: defaultTenant, createdAt: now)
                 try t.insert(db)
                 tenant = t
             }
             let tenantId = tenant!.id!
-            if var user = try User.filter(Column("login") == identity.login).fetchOne(db) {
+            if var user = try User.filter(User.Columns.login == identity.login).fetchOne(db) {
                 user.lastActiveAt = now
                 if user.uid == nil { user.uid = identity.uid }
                 try user.update(db)
@@ -45,7 +45,7 @@ public enum Bootstrap {
             var user = User(id: nil, tenantId: tenantId, login: identity.login, uid: identity.uid,
                             displayName: identity.displayName, email: nil, createdAt: now, lastActiveAt: now)
             try user.insert(db)
-            if try Project.filter(Column("name") == examplesProject).fetchCount(db) == 0 {
+            if try Project.filter(Project.Columns.name == examplesProject).fetchCount(db) == 0 {
                 try createExamples(db, tenant: tenantId, owner: user.id!, now: now)
             }
             try ActivityEvent(id: nil, tenantId: tenantId, projectId: nil, userId: user.id, buildId: nil,

@@ -8,10 +8,10 @@ extension FactoryStore {
                                     limit: Int = 5) throws -> [Double?] {
         let steps: [Step] = try pool.read { db in
             try Step.fetchAll(db, sql: """
-                SELECT step.* FROM step WHERE step.status = 'succeeded' AND step.buildId IN (
-                    SELECT id FROM build WHERE projectId = ? AND manifestSha256 = ? AND status = 'succeeded' AND id < ?
+                SELECT step.* FROM step WHERE step.status = ? AND step.buildId IN (
+                    SELECT id FROM build WHERE projectId = ? AND manifestSha256 = ? AND status = ? AND id < ?
                     ORDER BY id DESC LIMIT ?)
-                """, arguments: [project.rawValue, manifestSha256, build.rawValue, limit])
+                """, arguments: [StepStatus.succeeded, project.rawValue, manifestSha256, BuildStatus.succeeded, build.rawValue, limit])
         }
         var byStep: [Int: [Double]] = [:]
         for step in steps {

@@ -83,7 +83,7 @@ public final class FactoryStore: Sendable {
     // MARK: Users, projects, memberships
 
     public func user(login: String) throws -> User? {
-        try pool.read { db in try User.filter(Column("login") == login).fetchOne(db) }
+        try pool.read { db in try User.filter(User.Columns.login == login).fetchOne(db) }
     }
 
     public func user(id: UserID) throws -> User? {
@@ -92,7 +92,7 @@ public final class FactoryStore: Sendable {
 
     public func users(ids: Set<UserID>) throws -> [UserID: User] {
         try pool.read { db in
-            let rows = try User.filter(ids.map(\.rawValue).contains(Column("id"))).fetchAll(db)
+            let rows = try User.filter(ids.map(\.rawValue).contains(User.Columns.id)).fetchAll(db)
             return Dictionary(uniqueKeysWithValues: rows.compactMap { u in u.id.map { ($0, u) } })
         }
     }
@@ -115,7 +115,7 @@ public final class FactoryStore: Sendable {
     }
 
     public func project(named name: String) throws -> Project? {
-        try pool.read { db in try Project.filter(Column("name") == name).fetchOne(db) }
+        try pool.read { db in try Project.filter(Project.Columns.name == name).fetchOne(db) }
     }
 
     public func project(id: ProjectID) throws -> Project? {
@@ -124,7 +124,7 @@ public final class FactoryStore: Sendable {
 
     public func role(of user: UserID, in project: ProjectID) throws -> Role? {
         try pool.read { db in
-            try Membership.fetchOne(db, key: ["projectId": project.rawValue, "userId": user.rawValue])?.role
+            try Membership.fetchOne(db, key: [Membership.Columns.projectId.name: project.rawValue, Membership.Columns.userId.name: user.rawValue])?.role
         }
     }
 
@@ -145,9 +145,9 @@ public final class FactoryStore: Sendable {
     public func templates(in project: ProjectID, visibleTo user: UserID) throws -> [Template] {
         try pool.read { db in
             try Template.fetchAll(db, sql: """
-                SELECT * FROM template WHERE projectId = ? AND (scope != 'saved' OR ownerId = ?)
-                ORDER BY CASE scope WHEN 'saved' THEN 0 WHEN 'team' THEN 1 ELSE 2 END, name
-                """, arguments: [project.rawValue, user.rawValue])
+                SELECT * FROM template WHERE projectId = ? AND (scope != ? OR ownerId = ?)
+                ORDER BY CASE scope WHEN ? THEN 0 WHEN ? THEN 1 ELSE 2 END, name
+                """, arguments: [project.rawValue, TemplateScope.saved, user.rawValue, TemplateScope.saved, TemplateScope.team])
         }
     }
 
@@ -163,52 +163,52 @@ public final class FactoryStore: Sendable {
 
     public func build(project: ProjectID, number: BuildNumber) throws -> Build? {
         try pool.read { db in
-            try Build.filter(Column("projectId") == project.rawValue && Column("number") == number.rawValue).fetchOne(db)
+            try Build.filter(Build.Columns.projectId == project.rawValue && Build.Columns.number == number.rawValue).fetchOne(db)
         }
     }
 
     public func builds(project: ProjectID?, statuses: Set<BuildStatus>? = nil, limit: Int = 50) throws -> [Build] {
         try pool.read { db in
             var request = Build.all()
-            if let project { request = request.filter(Column("projectId") == project.rawValue) }
-            if let statuses { request = request.filter(statuses.map(\.rawValue).contains(Column("status"))) }
-            return try request.order(Column("id").desc).limit(limit).fetchAll(db)
+            if let project { request = request.filter(Build.Columns.projectId == project.rawValue) }
+            if let statuses { request = request.filter(statuses.map(\.rawValue).contains(Build.Columns.status)) }
+            return try request.order(Build.Columns.id.desc).limit(limit).fetchAll(db)
         }
     }
 
     public func steps(of build: BuildID) throws -> [Step] {
-        try pool.read { db in try Step.filter(Column("buildId") == build.rawValue).order(Column("idx")).fetchAll(db) }
+        try pool.read { db in try Step.filter(Step.Columns.buildId == build.rawValue).order(Step.Columns.idx).fetchAll(db) }
     }
 
     public func toolSteps(of build: BuildID) throws -> [ToolStep] {
-        try pool.read { db in try ToolStep.filter(Column("buildId") == build.rawValue).order(Column("seq")).fetchAll(db) }
+        try pool.read { db in try ToolStep.filter(ToolStep.Columns.buildId == build.rawValue).order(ToolStep.Columns.seq).fetchAll(db) }
     }
 
     public func metrics(of build: BuildID, sinceMs: Int64 = 0) throws -> [MetricRow] {
         try pool.read { db in
-            try MetricRow.filter(Column("buildId") == build.rawValue && Column("timeMs") > sinceMs)
-                .order(Column("timeMs")).fetchAll(db)
+            try MetricRow.filter(MetricRow.Columns.buildId == build.rawValue && MetricRow.Columns.timeMs > sinceMs)
+                .order(MetricRow.Columns.timeMs).fetchAll(db)
         }
     }
 
     public func artifacts(of build: BuildID) throws -> [Artifact] {
-        try pool.read { db in try Artifact.filter(Column("buildId") == build.rawValue).order(Column("name")).fetchAll(db) }
+        try pool.read { db in try Artifact.filter(Artifact.Columns.buildId == build.rawValue).order(Artifact.Columns.name).fetchAll(db) }
     }
 
     public func activity(project: ProjectID?, limit: Int = 50) throws -> [ActivityEvent] {
         try pool.read { db in
             var request = ActivityEvent.all()
-            if let project { request = request.filter(Column("projectId") == project.rawValue) }
-            return try request.order(Column("id").desc).limit(limit).fetchAll(db)
+            if let project { request = request.filter(ActivityEvent.Columns.projectId == project.rawValue) }
+            return try request.order(ActivityEvent.Columns.id.desc).limit(limit).fetchAll(db)
         }
     }
 
     /// Durations of the latest successful builds of the same manifest, for an estimate.
     public func recentSuccessfulDurations(project: ProjectID, manifestSha256: String, limit: Int = 5) throws -> [TimeInterval] {
         try pool.read { db in
-            try Build.filter(Column("projectId") == project.rawValue && Column("manifestSha256") == manifestSha256
-                             && Column("status") == BuildStatus.succeeded.rawValue)
-                .order(Column("id").desc).limit(limit).fetchAll(db).compactMap(\.duration)
+            try Build.filter(Build.Columns.projectId == project.rawValue && Build.Columns.manifestSha256 == manifestSha256
+                             && Build.Columns.status == BuildStatus.succeeded.rawValue)
+                .order(Build.Columns.id.desc).limit(limit).fetchAll(db).compactMap(\.duration)
         }
     }
 }

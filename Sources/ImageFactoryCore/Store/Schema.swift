@@ -1,8 +1,10 @@
 import GRDB
 
 /// The schema, only ever changed through the migrator. Constraints live in SQLite, not in Swift.
+///
+/// A shipped migration is frozen: literal SQL, no interpolation, never edited (databases out there already ran it).
+/// A change is a new migration; `StoreDisciplineTests` compares a fresh database with `Fixtures/schema-vN.sql`.
 enum Schema {
-    static let methods = "'docker','buildx','kaniko','packer','nix','shell'"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -29,7 +31,7 @@ enum Schema {
                     name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
                     description TEXT NOT NULL DEFAULT '',
                     readme TEXT NOT NULL DEFAULT '',
-                    defaultMethod TEXT NOT NULL CHECK (defaultMethod IN (\(methods))),
+                    defaultMethod TEXT NOT NULL CHECK (defaultMethod IN ('docker','buildx','kaniko','packer','nix','shell')),
                     allowedMethods TEXT NOT NULL CHECK (length(allowedMethods) > 0),
                     defaultCpus REAL CHECK (defaultCpus IS NULL OR defaultCpus > 0),
                     defaultMemoryBytes INTEGER CHECK (defaultMemoryBytes IS NULL OR defaultMemoryBytes > 0),
@@ -53,7 +55,7 @@ enum Schema {
                     ownerId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
                     name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
                     description TEXT NOT NULL DEFAULT '',
-                    method TEXT NOT NULL CHECK (method IN (\(methods),'default')),
+                    method TEXT NOT NULL CHECK (method IN ('docker','buildx','kaniko','packer','nix','shell','default')),
                     manifest TEXT NOT NULL,
                     createdAt DATETIME NOT NULL,
                     updatedAt DATETIME NOT NULL
@@ -65,7 +67,7 @@ enum Schema {
                     projectId INTEGER NOT NULL REFERENCES project(id) ON DELETE CASCADE,
                     number INTEGER NOT NULL CHECK (number > 0),
                     name TEXT NOT NULL,
-                    method TEXT NOT NULL CHECK (method IN (\(methods))),
+                    method TEXT NOT NULL CHECK (method IN ('docker','buildx','kaniko','packer','nix','shell')),
                     manifest TEXT NOT NULL,
                     manifestSha256 TEXT NOT NULL CHECK (length(manifestSha256) = 64),
                     templateId INTEGER REFERENCES template(id) ON DELETE SET NULL,

@@ -152,7 +152,7 @@ public final class BuildServer: @unchecked Sendable {
 
     private func isIdle(for seconds: TimeInterval) -> Bool {
         let busy = !liveConnections().isEmpty || scheduler.runningChildren > 0
-            || ((try? store.read { db in try Build.filter(Column("status") == BuildStatus.queued.rawValue).fetchCount(db) }) ?? 0) > 0
+            || ((try? store.read { db in try Build.filter(Build.Columns.status == BuildStatus.queued.rawValue).fetchCount(db) }) ?? 0) > 0
         if busy {
             lock.withLock { lastBusy = Date() }
             return false

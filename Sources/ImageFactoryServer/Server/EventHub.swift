@@ -121,8 +121,8 @@ final class EventHub: @unchecked Sendable {
         // Builds active at the last tick are read once more, so their end is seen (and notified).
         let ids = subscribed.union(lastBuilds.keys).map(\.rawValue)
         let builds = try store.read { db in
-            try Build.filter([BuildStatus.queued.rawValue, BuildStatus.running.rawValue].contains(Column("status"))
-                             || ids.contains(Column("id"))).order(Column("id")).fetchAll(db)
+            try Build.filter([BuildStatus.queued.rawValue, BuildStatus.running.rawValue].contains(Build.Columns.status)
+                             || ids.contains(Build.Columns.id)).order(Build.Columns.id).fetchAll(db)
         }.map(outcomes.apply)
         var current: [BuildID: Build] = [:]
         for b in builds { current[b.id!] = b }

@@ -155,9 +155,7 @@ final class Scheduler: @unchecked Sendable {
                                           environment: runnerEnvironment)
         lock.withLock { children[pid] = build.id! }
         try store.write { db in
-            try db.execute(sql: """
-                UPDATE build SET runnerPid = ?, runnerStartTicks = ?, queueReason = NULL WHERE id = ? AND status = 'queued'
-                """, arguments: [pid, ProcessLiveness.stat(pid)?.startTicks, build.id!.rawValue])
+            try BuildRowWriter.recordLaunch(build.id!, runnerPid: pid, runnerStartTicks: ProcessLiveness.stat(pid)?.startTicks, db)
         }
         log.info("started build id \(build.id!) (runner pid \(pid))")
     }
@@ -177,10 +175,10 @@ final class Scheduler: @unchecked Sendable {
 
     private func schedule() throws {
         let (stored, queued) = try store.read { db -> ([Build], [Build]) in
-            let active = try Build.filter(Column("status") == BuildStatus.running.rawValue
-                || (Column("status") == BuildStatus.queued.rawValue && Column("runnerPid") != nil)).fetchAll(db)
-            let queued = try Build.filter(Column("status") == BuildStatus.queued.rawValue && Column("runnerPid") == nil)
-                .order(Column("priority").desc, Column("id")).fetchAll(db)
+            let active = try Build.filter(Build.Columns.status == BuildStatus.running.rawValue
+                || (Build.Columns.status == BuildStatus.queued.rawValue && Build.Columns.runnerPid != nil)).fetchAll(db)
+            let queued = try Build.filter(Build.Columns.status == BuildStatus.queued.rawValue && Build.Columns.runnerPid == nil)
+                .order(Build.Columns.priority.desc, Build.Columns.id).fetchAll(db)
             return (active, queued)
         }
         // Builds whose end is only in memory no longer hold their share of the budget.
@@ -245,8 +243,7 @@ final class Scheduler: @unchecked Sendable {
         if !reasons.isEmpty {
             try store.write { db in
                 for (id, reason) in reasons {
-                    try db.execute(sql: "UPDATE build SET queueReason = ? WHERE id = ? AND status = 'queued'",
-                                   arguments: [reason, id.rawValue])
+                    try BuildRowWriter.setQueueReason(id, reason, db)
                 }
             }
             changed = true
@@ -268,11 +265,7 @@ final class Scheduler: @unchecked Sendable {
     private func fail(_ build: Build, reason: String) throws {
         let now = Date()
         try store.write { db in
-            try db.execute(sql: """
-                UPDATE build SET status = 'failed', finishedAt = ?, failureReason = ?, queueReason = NULL
-                WHERE id = ? AND status = 'queued'
-                """, arguments: [now, reason, build.id!.rawValue])
-            try db.execute(sql: "UPDATE step SET status = 'skipped' WHERE buildId = ?", arguments: [build.id!.rawValue])
+            try BuildRowWriter.endQueued(build.id!, status: .failed, reason: reason, at: now, clearQueueReason: true, db)
         }
         log.info("build id \(build.id!) cannot fit the budget: \(reason)")
     }
