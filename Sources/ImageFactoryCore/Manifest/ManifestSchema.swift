@@ -10,44 +10,21 @@ public enum ManifestSchema {
 
     public static let outputFormats = ["tar", "oci", "docker", "qcow2", "raw", "dir", "nix-closure", "file"]
 
-    /// Method-specific keys, in the order `Manifest.yaml()` writes them.
-    public static let methodOptionKeys = [
-        "containerfile", "dockerfile", "platforms", "build_args", "target", "load", "push",
-        "template", "variables", "builders", "on_error",
-        "expression", "flake", "attribute",
-    ]
+    /// Method-specific keys, in the order `Manifest.yaml()` writes them: the methods' descriptors' options.
+    public static let methodOptionKeys: [String] = MethodDescriptor.all.flatMap(\.options).map(\.key)
+        .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
 
     public static let maximumCPUs: Double = 1024
 
     /// The methods that read `key`; empty for keys that are not method-specific.
     public static func methods(acceptingOption key: String) -> [BuildMethod] {
-        switch key {
-        case "containerfile", "dockerfile", "platforms", "build_args", "target", "load", "push":
-            return [.docker, .buildx, .kaniko]
-        case "template", "variables", "builders", "on_error":
-            return [.packer]
-        case "expression", "flake", "attribute":
-            return [.nix]
-        default:
-            return []
-        }
+        BuildMethod.concrete.filter { MethodDescriptor.for($0)?.declares(key) == true }
     }
 
-    enum OptionType {
-        case string, stringList, stringMap, anyMap, bool
-    }
+    typealias OptionType = MethodOptionType
 
     static func optionType(of key: String) -> OptionType? {
-        switch key {
-        case "containerfile", "dockerfile", "target", "load", "template", "on_error",
-             "expression", "flake", "attribute":
-            return .string
-        case "platforms", "builders": return .stringList
-        case "build_args": return .stringMap
-        case "variables": return .anyMap
-        case "push": return .bool
-        default: return nil
-        }
+        MethodDescriptor.all.lazy.flatMap(\.options).first { $0.key == key }?.type
     }
 
     /// The closest known key within the typo budget (distance 2, or 3 for keys longer than 8).

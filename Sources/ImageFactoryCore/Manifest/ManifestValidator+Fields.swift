@@ -111,8 +111,10 @@ extension ManifestValidator {
         func missing(_ fields: String, unless: String = "") -> String {
             "missing required field \(fields) (required by method \(methodName)\(unless))"
         }
-        switch method {
-        case .shell:
+        switch MethodDescriptor.for(method)?.requirement ?? .nameOnly {
+        case .nameOnly:
+            break
+        case .commands:
             if let entry = present["commands"] {
                 if case .sequence(let sequence) = entry.value, sequence.isEmpty {
                     report(.error, "field `commands`: must contain at least one command (required by method \(methodName))",
@@ -121,22 +123,25 @@ extension ManifestValidator {
             } else {
                 report(.error, missing("`commands`"), field: "commands", location: location)
             }
-        case .docker, .buildx, .kaniko:
-            if present["base"] == nil, present["containerfile"] == nil, present["dockerfile"] == nil {
-                report(.error, missing("`base`", unless: " unless `containerfile` or `dockerfile` is given"),
-                       field: "base", location: location)
+        case .oneOf(let keys, let firstUnlessOthers):
+            let given = keys.contains { key in
+                key == "commands" ? !manifest.commands.isEmpty || hasNonEmptyList(present[key]) : present[key] != nil
             }
-        case .packer:
-            if present["template"] == nil, manifest.commands.isEmpty, !hasNonEmptyList(present["commands"]) {
-                report(.error, missing("`template` or `commands`"), field: "template", location: location)
+            guard !given, let first = keys.first else { break }
+            let named = keys.map { "`\($0)`" }
+            if firstUnlessOthers {
+                report(.error, missing(named[0], unless: " unless " + Self.either(named.dropFirst()) + " is given"),
+                       field: first, location: location)
+            } else {
+                report(.error, missing(Self.either(named[...])), field: first, location: location)
             }
-        case .nix:
-            if present["expression"] == nil, present["flake"] == nil, manifest.commands.isEmpty, !hasNonEmptyList(present["commands"]) {
-                report(.error, missing("`expression`, `flake` or `commands`"), field: "expression", location: location)
-            }
-        case .default:
-            break
         }
+    }
+
+    /// `a`, `b` or `c`.
+    private static func either(_ items: ArraySlice<String>) -> String {
+        guard items.count > 1 else { return items.first ?? "" }
+        return items.dropLast().joined(separator: ", ") + " or " + items.last!
     }
 
     private func hasNonEmptyList(_ entry: Entry?) -> Bool {

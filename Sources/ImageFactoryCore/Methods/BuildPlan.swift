@@ -90,22 +90,6 @@ public protocol BuildMethodPlanner: Sendable {
     func plan(_ manifest: Manifest, project: Project, warnings: [ManifestDiagnostic]) throws -> BuildPlan
 }
 
-public enum BuildMethodCatalog {
-    public static func planner(for method: BuildMethod, environment: MethodEnvironment? = nil) -> (any BuildMethodPlanner)? {
-        switch method {
-        case .shell: ShellMethod()
-        case .docker, .buildx, .kaniko: ContainerMethod(method: method, environment: environment ?? .current())
-        case .packer: PackerMethod(environment: environment ?? .current())
-        case .nix: NixMethod(environment: environment ?? .current())
-        case .default: nil
-        }
-    }
-
-    public static func unsupportedReason(_ method: BuildMethod) -> String {
-        "build method `\(method.rawValue)` must be resolved to the project's default method before planning"
-    }
-}
-
 /// The progress format a tool step's output is read as.
 public enum ToolParserKind: String, Sendable, Codable {
     case podman, buildkitPlain, buildkitRawJSON, dockerLegacy, kaniko, packer, nix

@@ -18,13 +18,13 @@ public struct ContainerMethod: BuildMethodPlanner {
     public func plan(_ manifest: Manifest, project: Project, warnings: [ManifestDiagnostic]) throws -> BuildPlan {
         var plan = BuildPlan.common(manifest, project: project, warnings: warnings, method: method)
         let tags = Self.imageReferences(manifest)
-        let platforms = manifest.methodOptions["platforms"]?.stringListValue ?? []
+        let platforms = manifest.option(ContainerOption.platforms) ?? []
         let base = manifest.base ?? "scratch"
         let archive = Self.baseArchive(base, manifest: manifest)
 
         // The Containerfile: the manifest's own (inline text, or a path in the context), else generated.
         let input: ToolInput
-        if let given = (manifest.methodOptions["containerfile"] ?? manifest.methodOptions["dockerfile"])?.stringValue {
+        if let given = manifest.option(ContainerOption.containerfile) ?? manifest.option(ContainerOption.dockerfile) {
             input = .given(given, inline: false, generatedPath: Self.generatedContainerfile, what: "Containerfile")
         } else {
             input = .generated(ContainerfileGenerator.generate(manifest, from: archive.map { $0.imageName } ?? base),
@@ -69,11 +69,11 @@ public struct ContainerMethod: BuildMethodPlanner {
             if let archive { loadDetails.append("kaniko reads the base archive itself: \(archive.path)") }
             // With `push: true` kaniko pushes to the destinations itself.
             var argv = [executor, "--context", "dir://.", "--dockerfile", containerfilePath]
-            if manifest.methodOptions["push"]?.boolValue != true { argv.append("--no-push") }
+            if manifest.option(ContainerOption.push) != true { argv.append("--no-push") }
             argv += ["--tar-path", Self.archiveName]
             for tag in tags { argv += ["--destination", tag] }
             argv += buildArgFlags(manifest)
-            if let target = manifest.methodOptions["target"]?.stringValue { argv += ["--target", target] }
+            if let target = manifest.option(ContainerOption.target) { argv += ["--target", target] }
             if let platform = platforms.first { argv += ["--custom-platform", platform] }
             buildCommands.append(.init(source: "kaniko build", argv: argv))
             buildDetails.append("the executor writes the image as a docker-archive tarball to \(Self.archiveName)")
@@ -108,7 +108,7 @@ public struct ContainerMethod: BuildMethodPlanner {
             argv += ["-f", containerfilePath]
             for tag in tags { argv += ["-t", tag] }
             argv += buildArgFlags(manifest)
-            if let target = manifest.methodOptions["target"]?.stringValue { argv += ["--target", target] }
+            if let target = manifest.option(ContainerOption.target) { argv += ["--target", target] }
             argv.append(".")
             buildCommands.append(.init(source: "docker build", argv: argv,
                                        environment: buildx ? [:] : ["DOCKER_BUILDKIT": buildKit ? "1" : "0"]))
@@ -144,14 +144,14 @@ public struct ContainerMethod: BuildMethodPlanner {
             }
             argv += ["-f", containerfilePath]
             argv += buildArgFlags(manifest)
-            if let target = manifest.methodOptions["target"]?.stringValue { argv += ["--target", target] }
+            if let target = manifest.option(ContainerOption.target) { argv += ["--target", target] }
             argv.append(".")
             buildCommands.append(.init(source: "podman build", argv: argv))
         case (_, .failure):
             parser = .podman
             buildDetails.append("cannot run here: \(plan.blockers.map(\.description).joined(separator: "; "))")
         }
-        if manifest.methodOptions["push"]?.boolValue == true, method != .kaniko {
+        if manifest.option(ContainerOption.push) == true, method != .kaniko {
             let engine = try? engineResult.get().command
             for tag in tags {
                 if let engine { exportCommands.append(.init(source: "push \(tag)", argv: engine + ["push", tag])) }
@@ -159,7 +159,7 @@ public struct ContainerMethod: BuildMethodPlanner {
         }
 
         // `load: FILE`: an image archive loaded before the build, for a Containerfile that names the image inside.
-        if let load = manifest.methodOptions["load"]?.stringValue, method != .kaniko {
+        if let load = manifest.option(ContainerOption.load), method != .kaniko {
             let engine = try? engineResult.get().command
             if let engine {
                 loadCommands.append(.init(source: "load \(load)", argv: engine + ["load", "-i", load]))
@@ -189,7 +189,7 @@ public struct ContainerMethod: BuildMethodPlanner {
         install: "kaniko has no Debian package: run the build inside the gcr.io/kaniko-project/executor image, or copy its /kaniko/executor onto PATH")
 
     func buildArgFlags(_ manifest: Manifest) -> [String] {
-        guard case .map(let args)? = manifest.methodOptions["build_args"] else { return [] }
+        guard let args = manifest.option(ContainerOption.buildArgs) else { return [] }
         return args.sorted { $0.key < $1.key }.flatMap { ["--build-arg", "\($0.key)=\($0.value.stringValue ?? "")"] }
     }
 

@@ -20,11 +20,11 @@ public struct NixMethod: BuildMethodPlanner {
         }
         let nixBuild = environment.nixBuild ?? "nix-build"
         let nixStore = environment.nixStore ?? "nix-store"
-        let attribute = manifest.methodOptions["attribute"]?.stringValue
+        let attribute = manifest.option(NixOption.attribute)
         var files: [BuildPlan.GeneratedFile] = []
         var details: [String] = []
         var commands: [BuildPlan.PlannedCommand] = []
-        if let flake = manifest.methodOptions["flake"]?.stringValue {
+        if let flake = manifest.option(NixOption.flake) {
             let nix = (nixBuild as NSString).deletingLastPathComponent + "/nix"
             let ref = attribute.map { flake.contains("#") ? flake : "\(flake)#\($0)" } ?? flake
             commands.append(.init(source: "nix build \(ref)",
@@ -34,7 +34,7 @@ public struct NixMethod: BuildMethodPlanner {
             details.append("the flake attribute `\(ref)`")
         } else {
             let input: ToolInput
-            if let given = manifest.methodOptions["expression"]?.stringValue {
+            if let given = manifest.option(NixOption.expression) {
                 input = .given(given, inline: !given.hasSuffix(".nix"), generatedPath: Self.generatedExpression, what: "expression")
             } else {
                 input = .generated(NixExpressionGenerator.generate(manifest), path: Self.generatedExpression,
@@ -62,6 +62,54 @@ public struct NixMethod: BuildMethodPlanner {
         plan.producedArtifacts = [Self.closureArchive, "result"]
         return plan
     }
+}
+
+/// The options of the nix method.
+enum NixOption {
+    static let expression: OptionKey<String> = .string("expression", help: "a nix expression: inline text, or a .nix file in the context")
+    static let flake: OptionKey<String> = .string("flake", help: "a flake reference to build, like .#pkg")
+    static let attribute: OptionKey<String> = .string("attribute", help: "the attribute to build (`-A`, or the flake's output)")
+
+    static let all: [MethodOption] = [expression.declaration, flake.declaration, attribute.declaration]
+}
+
+extension MethodDescriptor {
+    static let nix = MethodDescriptor(
+        method: .nix,
+        summary: "expression (inline or .nix, attribute), flake, or commands writing $out",
+        options: NixOption.all,
+        requirement: .oneOf([NixOption.expression.key, NixOption.flake.key, "commands"]),
+        tools: [ToolProbe(name: "nix-build", purpose: "nix method", versionArguments: ["--version"],
+                          foundStatus: "usable when nix.conf allows builds (see the methods)", install: "apt-get install nix-bin")],
+        readiness: { probe in
+            let version = probe.environment.nixBuild.flatMap { probe.version([$0, "--version"]) }
+            var works = false
+            if let nixBuild = probe.environment.nixBuild {
+                let expression = "derivation { name = \"imagefactory-doctor\"; system = builtins.currentSystem; builder = \"/bin/sh\"; args = [ \"-c\" \"echo ok > $out\" ]; }"
+                works = ProbeCommand.succeeds([nixBuild, "--no-out-link", "-E", expression], timeout: 30)
+            }
+            return MethodReadiness(method: .nix, tool: version, usable: works,
+                                   usableNote: version == nil ? "not installed" : works ? "builds a builtins-only derivation" : "nix-build of a trivial derivation fails",
+                                   limits: works ? probe.cgroupLimits : "-",
+                                   install: version == nil ? "apt-get install nix-bin, then /etc/nix/nix.conf (see the README)"
+                                       : works ? "" : "see /etc/nix/nix.conf: without a nixbld group set `build-users-group =`, and `sandbox = false`")
+        },
+        example: MethodExample(name: "nix-hello", description: "Reproducible builtins-only nix derivation", manifest: """
+            name: nix-hello
+            method: nix
+            expression: |
+              derivation {
+                name = "hello";
+                system = builtins.currentSystem;
+                builder = "/bin/sh";
+                args = [ "-c" "echo hello > $out" ];
+              }
+            output: nix-closure
+            artifacts:
+              - result
+
+            """),
+        planner: { environment in NixMethod(environment: environment()) })
 }
 
 /// A derivation that needs no nixpkgs: `/bin/sh` runs the manifest's commands, which write `$out`.

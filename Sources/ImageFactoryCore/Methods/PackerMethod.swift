@@ -20,11 +20,11 @@ public struct PackerMethod: BuildMethodPlanner {
                                                    install: "apt-get install packer"))
         }
         let input: ToolInput
-        if let given = manifest.methodOptions["template"]?.stringValue {
+        if let given = manifest.option(PackerOption.template) {
             // HCL has braces; a path has none.
             input = .given(given, inline: given.contains("{"), generatedPath: Self.generatedTemplate, what: "template")
         } else {
-            let builders = manifest.methodOptions["builders"]?.stringListValue ?? ["null"]
+            let builders = manifest.option(PackerOption.builders) ?? ["null"]
             input = .generated(PackerTemplateGenerator.generate(manifest, builders: builders, limits: plan.limits),
                                path: Self.generatedTemplate,
                                detail: "an HCL2 template generated from the manifest: sources \(builders.joined(separator: ", ")), commands as a shell-local provisioner, a manifest post-processor")
@@ -33,13 +33,13 @@ public struct PackerMethod: BuildMethodPlanner {
         let files = input.file.map { [$0] } ?? []
         var details = [input.detail]
         var argv = [packer, "build", "-machine-readable", "-color=false", "-force"]
-        if let onError = manifest.methodOptions["on_error"]?.stringValue { argv.append("-on-error=\(onError)") }
-        if case .map(let vars)? = manifest.methodOptions["variables"] {
+        if let onError = manifest.option(PackerOption.onError) { argv.append("-on-error=\(onError)") }
+        if let vars = manifest.option(PackerOption.variables) {
             for (k, v) in vars.sorted(by: { $0.key < $1.key }) { argv += ["-var", "\(k)=\(Self.scalar(v))"] }
         }
         argv.append(templatePath)
         details.append("stages (`==> build: ...`) become steps; `ui,error` records the failure reason; artifact files are stored")
-        if manifest.methodOptions["template"] != nil, let memory = plan.limits.memoryBytes {
+        if manifest.sets(PackerOption.template), let memory = plan.limits.memoryBytes {
             details.append("memory \(ByteCount(bytes: memory)) applies to packer and its builders' processes (a qemu VM's own size is the template's `memory`)")
         }
         plan.engineNote = environment.packer.map { "packer at \($0)" }
@@ -59,6 +59,53 @@ public struct PackerMethod: BuildMethodPlanner {
         case .list, .map: (try? String(data: JSONEncoder().encode(v), encoding: .utf8)) ?? ""
         }
     }
+}
+
+/// The options of the packer method.
+enum PackerOption {
+    static let template: OptionKey<String> = .string("template", help: "the HCL2 template: inline text, or a path in the context")
+    static let variables: OptionKey<[String: ManifestValue]> = .anyMap("variables", help: "`-var NAME=VALUE` for each entry")
+    static let builders: OptionKey<[String]> = .stringList("builders", help: "the sources of a generated template: null (the default), file, qemu")
+    static let onError: OptionKey<String> = .string("on_error", help: "packer's `-on-error` (cleanup, abort, ask, run-cleanup-provisioner)")
+
+    static let all: [MethodOption] = [template.declaration, variables.declaration, builders.declaration, onError.declaration]
+}
+
+extension MethodDescriptor {
+    static let packer = MethodDescriptor(
+        method: .packer,
+        summary: "template (inline HCL or a path) or commands; variables, builders, on_error",
+        options: PackerOption.all,
+        requirement: .oneOf([PackerOption.template.key, "commands"]),
+        tools: [ToolProbe(name: "packer", purpose: "packer method", versionArguments: ["version"], foundStatus: "usable",
+                          install: "apt-get install packer")],
+        readiness: { probe in
+            let version = probe.environment.packer.flatMap { probe.version([$0, "version"]) }
+            return MethodReadiness(method: .packer, tool: version, usable: version != nil,
+                                   usableNote: version != nil ? "null, file and shell-local work anywhere; qemu needs accelerator = \"tcg\" without KVM, and a VM's size comes from the template's memory and cpus" : "not installed",
+                                   limits: version != nil ? probe.cgroupLimits : "-",
+                                   install: version == nil ? "apt-get install packer" : "")
+        },
+        example: MethodExample(name: "packer-file", description: "Packer template with the file builder", manifest: """
+            name: packer-file
+            method: packer
+            template: |
+              variable "message" {
+                type = string
+              }
+              source "file" "hello" {
+                content = "${var.message}\\n"
+                target  = "output/hello.txt"
+              }
+              build {
+                sources = ["source.file.hello"]
+              }
+            variables:
+              message: hello
+            output: file
+
+            """),
+        planner: { environment in PackerMethod(environment: environment()) })
 }
 
 /// An HCL2 template for packer 1.6 and later, made from a manifest.

@@ -28,3 +28,34 @@ public struct ShellMethod: BuildMethodPlanner {
         return plan
     }
 }
+
+extension MethodDescriptor {
+    static let shell = MethodDescriptor(
+        method: .shell,
+        summary: "commands: each runs in /bin/sh -e -c in the build's workspace, in its own process group",
+        options: [],
+        requirement: .commands,
+        tools: [ToolProbe(name: "sh", purpose: "shell method", versionArguments: ["-c", "echo POSIX sh"],
+                          foundStatus: "usable: runs shell builds", install: nil)],
+        readiness: { probe in
+            MethodReadiness(method: .shell, tool: "/bin/sh", usable: true, usableNote: "yes", limits: probe.cgroupLimits, install: "")
+        },
+        example: MethodExample(name: "shell-hello", description: "Plain shell build that packs a tarball", manifest: """
+            name: shell-hello
+            method: shell
+            dependencies: [tar, gzip]
+            commands:
+              - mkdir -p out
+              - echo "hello from $(uname -sr)" > out/hello.txt
+              - tar -czf hello.tar.gz -C out .
+            output: tar
+            artifacts:
+              - hello.tar.gz
+            tags: [example]
+            resources:
+              memory: 512MiB
+              timeout: 10m
+
+            """),
+        planner: { _ in ShellMethod() })
+}

@@ -26,26 +26,15 @@ public struct DoctorReport: Sendable, Codable {
 extension FactoryService {
     public func doctor() async throws -> DoctorReport {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        let probes: [(String, String, [String], String)] = [
-            ("sh", "shell method", ["-c", "echo POSIX sh"], "usable: runs shell builds"),
-            ("tar", "directory artifacts", ["--version"], "usable"),
-            ("podman", "docker, buildx methods", ["--version"], "usable when `podman info` works (see the methods)"),
-            ("docker", "docker method", ["--version"], "usable with a running Docker engine (see the methods)"),
-            ("skopeo", "inspecting image archives", ["--version"], "usable"),
-            ("executor", "kaniko method", ["version"], "usable inside a container or VM"),
-            ("packer", "packer method", ["version"], "usable"),
-            ("nix-build", "nix method", ["--version"], "usable when nix.conf allows builds (see the methods)"),
-            ("tmux", "terminal tests, watch panes", ["-V"], "usable"),
-        ]
         var tools: [DoctorReport.Tool] = []
-        for (name, purpose, args, okStatus) in probes {
-            guard let found = BuildRunner.which(name, path: path) else {
-                tools.append(.init(name: name, purpose: purpose, path: nil, version: nil,
-                                   status: "not installed\(Self.installHint(name).map { ": \($0)" } ?? "")"))
+        for probe in Self.toolProbes {
+            guard let found = BuildRunner.which(probe.name, path: path) else {
+                tools.append(.init(name: probe.name, purpose: probe.purpose, path: nil, version: nil,
+                                   status: "not installed\(Self.installHint(probe.name).map { ": \($0)" } ?? "")"))
                 continue
             }
-            let version = await Self.firstLine(of: found, arguments: args)
-            tools.append(.init(name: name, purpose: purpose, path: found, version: version, status: okStatus))
+            let version = await Self.firstLine(of: found, arguments: probe.versionArguments)
+            tools.append(.init(name: probe.name, purpose: probe.purpose, path: found, version: version, status: probe.foundStatus))
         }
         let host = HostSnapshot.read()
         return DoctorReport(
@@ -58,19 +47,23 @@ extension FactoryService {
                                                        uniquingKeysWith: { first, _ in first })))
     }
 
+    /// Tools no single method owns: tar packs every method's directory artifacts; tmux runs the terminal tests.
+    static let tar = ToolProbe(name: "tar", purpose: "directory artifacts", versionArguments: ["--version"], foundStatus: "usable",
+                               install: "apt-get install tar")
+    static let tmux = ToolProbe(name: "tmux", purpose: "terminal tests, watch panes", versionArguments: ["-V"], foundStatus: "usable",
+                                install: "apt-get install tmux")
+
+    /// Doctor's tool table: the methods' tools from their descriptors, tar after the shell's, tmux last.
+    static var toolProbes: [ToolProbe] {
+        var probes = MethodDescriptor.all.flatMap(\.tools)
+        probes.insert(tar, at: min(1, probes.count))
+        probes.append(tmux)
+        return probes.reduce(into: []) { seen, probe in if !seen.contains(where: { $0.name == probe.name }) { seen.append(probe) } }
+    }
+
     static func installHint(_ tool: String) -> String? {
-        switch tool {
-        case "podman": "apt-get install podman"
-        case "buildah": "apt-get install buildah"
-        case "docker": "apt-get install docker.io"
-        case "packer": "apt-get install packer"
-        case "nix-build": "apt-get install nix-bin"
-        case "tmux": "apt-get install tmux"
-        case "tar": "apt-get install tar"
-        case "executor": "no Debian package: kaniko's executor must be installed by hand"
-        case "skopeo": "apt-get install skopeo"
-        default: nil
-        }
+        if tool == "buildah" { return "apt-get install buildah" }
+        return toolProbes.first { $0.name == tool }?.install
     }
 
     /// First line of a tool's version output; gives up after 5 s so a hanging tool cannot hang doctor.

@@ -57,17 +57,9 @@ enum HelpOverlay {
             "Every method: name (required), method, base, dependencies, commands, output (\(ManifestSchema.outputFormats.joined(separator: ", "))),",
             "  artifacts (paths or globs in the workspace), tags, resources (cpus, memory like 2GiB, timeout like 30m), env, context.",
         ]
-        let required: [(BuildMethod, String)] = [
-            (.shell, "commands: each runs in /bin/sh -e -c in the build's workspace, in its own process group"),
-            (.docker, "base (image, scratch, oci-archive:FILE) or containerfile; build_args, target, load, push"),
-            (.buildx, "like docker, with platforms [linux/amd64, linux/arm64]: one OCI index of all"),
-            (.kaniko, "like docker; needs kaniko's executor (doctor says whether it is here)"),
-            (.packer, "template (inline HCL or a path) or commands; variables, builders, on_error"),
-            (.nix, "expression (inline or .nix, attribute), flake, or commands writing $out"),
-        ]
-        for (method, text) in required {
-            let allowed = project.map { $0.allowedMethodSet.contains(method) } ?? true
-            lines.append("  \(method.rawValue)\(allowed ? "" : " (not allowed in this project)"): \(text)")
+        for descriptor in MethodDescriptor.all {
+            let allowed = project.map { $0.allowedMethodSet.contains(descriptor.method) } ?? true
+            lines.append("  \(descriptor.method.rawValue)\(allowed ? "" : " (not allowed in this project)"): \(descriptor.summary)")
         }
         lines += ["", "# FAQ", "",
                   "Why did my build fail? The build page puts the failing step's last lines first; on the Logs tab, e jumps to errors.",
