@@ -126,4 +126,18 @@ import Testing
             for tool in descriptor.tools { #expect(FactoryService.toolProbes.contains(tool)) }
         }
     }
+
+    /// A method's tools are found by name from its descriptor, so a new method needs no field in MethodEnvironment.
+    @Test func theEnvironmentFindsEveryDescriptorsTools() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("descriptor-tools-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let packer = dir.appendingPathComponent("packer").path
+        try "#!/bin/sh\necho 1.0\n".write(toFile: packer, atomically: true, encoding: .utf8)
+        chmod(packer, 0o755)
+        let env = MethodEnvironment.detect(path: dir.path)
+        #expect(env.tool("packer") == packer)
+        #expect(env.tool("nix-build") == nil)
+        #expect(MethodEnvironment(tools: ["bazel": "/usr/bin/bazel"]).tool("bazel") == "/usr/bin/bazel")
+    }
 }

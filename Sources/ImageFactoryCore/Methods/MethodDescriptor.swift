@@ -4,8 +4,9 @@ import Foundation
 /// guide shows, the tools doctor probes and how it judges the method usable, its example template, and its planner.
 /// Validation, dry-run, doctor, the help page and the `examples` project read these; nothing else lists methods.
 ///
-/// To add a method: a case in `BuildMethod`, a file in Methods/ with its planner and its descriptor, and the
-/// descriptor in `MethodDescriptor.all`.
+/// To add a method: a case in `BuildMethod`, a file in Methods/ with its planner, its option keys and its
+/// descriptor, and the descriptor in `MethodDescriptor.all`. Its planner finds its tool with
+/// `environment.tool(name)` for any tool the descriptor names.
 public struct MethodDescriptor: Sendable {
     public var method: BuildMethod
     /// One line for the help guide: what the method needs and which options it reads.

@@ -22,10 +22,14 @@ public struct MethodEnvironment: Sendable {
     public var skopeo: String?
     /// Global podman flags this host needs (runc where crun is missing, cgroupfs and file events without systemd).
     public var podmanFlags: [String]
+    /// Every tool a method's descriptor names for doctor, by name, where it was found on PATH: a new method reads
+    /// its tool with `tool(_:)` and needs no field of its own here.
+    public var tools: [String: String] = [:]
 
     public init(podman: String? = nil, buildah: String? = nil, docker: String? = nil, dockerEngine: Bool = false,
                 dockerBuildx: Bool = false, dockerMajorVersion: Int? = nil, kaniko: String? = nil, packer: String? = nil,
-                nixBuild: String? = nil, nixStore: String? = nil, skopeo: String? = nil, podmanFlags: [String] = []) {
+                nixBuild: String? = nil, nixStore: String? = nil, skopeo: String? = nil, podmanFlags: [String] = [],
+                tools: [String: String] = [:]) {
         self.podman = podman
         self.buildah = buildah
         self.docker = docker
@@ -38,7 +42,11 @@ public struct MethodEnvironment: Sendable {
         self.nixStore = nixStore
         self.skopeo = skopeo
         self.podmanFlags = podmanFlags
+        self.tools = tools
     }
+
+    /// Where a tool named by a method's descriptor was found, or nil when it is missing.
+    public func tool(_ name: String) -> String? { tools[name] }
 
     private static let cache = Mutex<(Date, MethodEnvironment)?>(nil)
 
@@ -81,6 +89,9 @@ public struct MethodEnvironment: Sendable {
             }
         }
         env.podmanFlags = podmanHostFlags(path: path)
+        for probe in MethodDescriptor.all.flatMap(\.tools) where env.tools[probe.name] == nil {
+            env.tools[probe.name] = find(probe.name)
+        }
         return env
     }
 
