@@ -31,7 +31,7 @@ public enum TUILauncher {
                            environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let baseTheme: Theme
         do {
-            baseTheme = try ThemeLoader.load(settings.theme ?? "default", environment: environment)
+            baseTheme = try ThemeLoader.load(settings.theme ?? backgroundTheme(environment: environment), environment: environment)
         } catch {
             throw FactoryError.invalidInput("\(error)")
         }
@@ -51,7 +51,8 @@ public enum TUILauncher {
             throw FactoryError.invalidInput("\(error)")
         }
         defer { terminal.shutdown() }
-        let theme = baseTheme.resolved(for: terminal.capabilities, noColor: ThemeLoader.noColorRequested(environment: environment))
+        let theme = baseTheme.resolved(for: terminal.capabilities, noColor: ThemeLoader.noColorRequested(environment: environment),
+                                       colorCount: terminal.colorCount)
         let app = TUIApp(api: api, terminal: terminal, theme: theme, glyphs: Glyphs.for(terminal.capabilities),
                          registry: ActionRegistry(keymap: keymap), runnerExecutable: settings.runnerExecutable,
                          desktopNotifications: settings.desktopNotifications)
@@ -61,5 +62,12 @@ public enum TUILauncher {
         case .watch(let reference): app.openWatch(reference)
         }
         app.run()
+    }
+
+    /// No theme named: `light` when the terminal says (OSC 11) its background is light, else `default`.
+    static func backgroundTheme(environment: [String: String]) -> String {
+        let explicit = !(environment["IMAGEFACTORY_THEME"] ?? "").isEmpty
+        guard BackgroundQuery.shouldAsk(environment: environment, explicitTheme: explicit) else { return "default" }
+        return BackgroundQuery.detect(environment: environment) == .light ? "light" : "default"
     }
 }

@@ -5,15 +5,18 @@ enum BuiltInThemes {
     static let `default` = #"""
 name: default
 description: Dark theme for 256-colour terminals
+background: dark
 # Colours: default, a basic name (red, bright-blue, ...), a palette index 0-255, or "#rrggbb" (quoted).
-# fallback / fallback_bg: the basic colour to use when the terminal has only 16 colours.
+# fallback / fallback_bg: the basic colour to use when the terminal has only 16 colours. With 8, bright colours
+# become their dark halves when those stay readable on the background, else the terminal's own foreground.
+# background: the terminal background the theme is for (dark or light); the contrast tests check against it.
 roles:
   text: { fg: default }
   dim: { fg: 245, fallback: bright-black }
   accent: { fg: 75, fallback: bright-blue }
   border: { fg: 240, fallback: bright-black }
   title: { fg: default, bold: true }
-  header: { fg: 250, bold: true, fallback: white }
+  header: { fg: default, bold: true }
   tab_active: { fg: 231, bg: 25, bold: true, fallback: bright-white, fallback_bg: blue }
   tab_inactive: { fg: 245, fallback: bright-black }
   selection: { fg: 231, bg: 24, fallback: bright-white, fallback_bg: blue }
@@ -48,6 +51,7 @@ roles:
     static let light = #"""
 name: light
 description: Light theme for 256-colour terminals with a light background
+background: light
 roles:
   text: { fg: default }
   dim: { fg: 244, fallback: bright-black }
@@ -63,22 +67,22 @@ roles:
   hint_key: { fg: 25, bold: true, fallback: blue }
   status_bar: { fg: 235, bg: 252, fallback: black, fallback_bg: white }
   info: { fg: 25, fallback: blue }
-  warn: { fg: 130, fallback: yellow }
+  warn: { fg: 130, fallback: magenta }
   error: { fg: 160, bold: true, fallback: red }
-  success: { fg: 28, fallback: green }
-  running: { fg: 31, fallback: cyan }
+  success: { fg: 28, fallback: blue }
+  running: { fg: 31, fallback: bright-blue }
   queued: { fg: 244, fallback: bright-black }
-  cancelled: { fg: 96, fallback: magenta }
+  cancelled: { fg: 96, fallback: bright-black }
   search_match: { fg: 16, bg: 229, fallback: black, fallback_bg: yellow }
   current_match: { fg: 16, bg: 214, bold: true, underline: true, fallback: black, fallback_bg: bright-yellow }
   palette_match: { fg: 166, bold: true, fallback: red }
   disabled: { fg: 249, fallback: bright-black }
-  sparkline: { fg: 31, fallback: cyan }
+  sparkline: { fg: 31, fallback: bright-blue }
   progress_done: { fg: 31, fallback: blue }
-  progress_todo: { fg: 252, fallback: white }
+  progress_todo: { fg: 248, fallback: bright-black }
   badge: { fg: 231, bg: 97, fallback: bright-white, fallback_bg: magenta }
   link: { fg: 25, underline: true, fallback: blue }
-  diff_added: { fg: 28, fallback: green }
+  diff_added: { fg: 28, fallback: blue }
   diff_removed: { fg: 160, fallback: red }
   diff_masked: { fg: 246, fallback: bright-black }
   timestamp: { fg: 246, fallback: bright-black }
@@ -89,6 +93,7 @@ roles:
     static let highContrast = #"""
 name: high-contrast
 description: Bright colours and bold text on a dark background, no faint greys
+background: dark
 roles:
   text: { fg: 231, fallback: bright-white }
   dim: { fg: 252, fallback: white }

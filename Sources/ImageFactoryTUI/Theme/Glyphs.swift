@@ -1,8 +1,9 @@
 import Terminal
 
 /// The symbols the interface draws, in a Unicode and an ASCII variant; the ASCII one is for terminals
-/// (or locales) where UTF-8 is not safe. Every glyph is one cell wide except `artifact`, which is an emoji
-/// (two cells) in Unicode: measure it with `CellWidth`.
+/// (or locales) where UTF-8 is not safe. Every glyph is one cell wide. The Unicode ones are all in
+/// DejaVu Sans Mono (Debian's default monospace font), and all but ✓ ✗ ↻ in Noto Sans Mono too: no emoji,
+/// which such fonts lack (an empty box), and no braille, which DejaVu Sans Mono lacks.
 public struct Glyphs: Sendable, Hashable {
     public var succeeded: String
     public var failed: String
@@ -25,8 +26,8 @@ public struct Glyphs: Sendable, Hashable {
 
     public static let unicode = Glyphs(
         succeeded: "✓", failed: "✗",
-        spinner: ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"],
-        queued: "…", cancelled: "⊘", interrupted: "!", collapsed: "▶", expanded: "▼", artifact: "📦",
+        spinner: ["◐", "◓", "◑", "◒"],
+        queued: "…", cancelled: "⊘", interrupted: "!", collapsed: "▶", expanded: "▼", artifact: "■",
         sparkline: ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"],
         separator: "│", ellipsis: "…", progress: "━", cached: "↻")
 

@@ -5,6 +5,12 @@ import Terminal
 public struct Theme: Sendable, Hashable {
     public var name: String
     public var description: String
+    /// The terminal background the theme is made for; the contrast checks and the 8-colour reduction use it.
+    public var background: Background = .dark
+
+    public enum Background: String, Sendable, Hashable, CaseIterable {
+        case dark, light
+    }
 
     public var text: TextStyle
     public var dim: TextStyle
@@ -169,11 +175,15 @@ public struct Theme: Sendable, Hashable {
     }
 
     /// This theme as the terminal can show it. With 256 colours, unchanged. With 16, each palette colour
-    /// becomes the theme's named fallback or the nearest basic colour. With none (or `NO_COLOR`), no colours
-    /// at all: attributes stay, and a role that relied on a background (selection, matches) is drawn in
-    /// reverse video so it stays visible.
-    public func resolved(for capabilities: TerminalCapabilities, noColor: Bool) -> Theme {
+    /// becomes the theme's named fallback or the nearest basic colour. With 8 (`colorCount` below 16:
+    /// `TERM=xterm`, `screen`), the bright colours 8-15 do not exist and the terminal would draw them as
+    /// their dark halves (bright-black as black): each becomes its dark half if that stays readable on the
+    /// theme's background, else the terminal's own foreground (dim for bright-black, bold otherwise). With
+    /// none (or `NO_COLOR`), no colours at all: attributes stay, and a role that relied on a background
+    /// (selection, matches) is drawn in reverse video so it stays visible.
+    public func resolved(for capabilities: TerminalCapabilities, noColor: Bool, colorCount: Int? = nil) -> Theme {
         let colors: TerminalCapabilities.Colors = noColor ? .none : capabilities.colors
+        let eight = colors == .sixteen && (colorCount ?? 16) < 16
         var out = self
         out.fallbacks = [:]
         for role in ThemeRole.allCases {
@@ -190,6 +200,7 @@ public struct Theme: Sendable, Hashable {
                     style.foreground = .default
                     if !style.reverse { style.bold = true }
                 }
+                if eight { style = reducedToEight(style, minimum: ThemeContrast.minimum(for: role)) }
             case .none:
                 if style.background != .default { style.reverse = true }
                 style.foreground = .default
@@ -198,6 +209,33 @@ public struct Theme: Sendable, Hashable {
             out[role] = style
         }
         return out
+    }
+
+    /// A 16-colour style on a terminal with only colours 0-7.
+    private func reducedToEight(_ input: TextStyle, minimum: Double) -> TextStyle {
+        var style = input
+        if case .index(let i) = style.background, i >= 8 { style.background = .index(i & 7) }
+        guard case .index(let i) = style.foreground else { return style }
+        let wasBrightBlack = i == 8
+        style.foreground = .index(i & 7)
+        if wasBrightBlack || ThemeContrast.ratio(style, on: background) < minimum {
+            if style.background == .default {
+                // The terminal's own foreground is readable on its own background by definition.
+                style.foreground = .default
+                if wasBrightBlack { style.dim = true } else { style.bold = true }
+            } else {
+                // On an explicit background: black or white, whichever stands out more.
+                var black = style, white = style
+                black.foreground = .black
+                white.foreground = .white
+                style = ThemeContrast.ratio(black, on: background) >= ThemeContrast.ratio(white, on: background) ? black : white
+            }
+        }
+        if style.foreground == style.background, style.foreground != .default {
+            style.foreground = .default
+            if !style.reverse { style.bold = true }
+        }
+        return style
     }
 
     private static func basic(_ color: TerminalColor, named fallback: TerminalColor?) -> TerminalColor {

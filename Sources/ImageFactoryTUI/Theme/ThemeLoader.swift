@@ -61,7 +61,7 @@ public enum ThemeLoader {
     }
 
     static let fields = ["fg", "bg", "fallback", "fallback_bg", "bold", "dim", "underline", "reverse"]
-    private static let topLevelKeys = ["name", "description", "roles"]
+    private static let topLevelKeys = ["name", "description", "background", "roles"]
 
     /// Parses theme text; `file` names it in errors. Roles left out are drawn like `text`.
     public static func parse(_ text: String, file: String) throws -> Theme {
@@ -97,6 +97,13 @@ public enum ThemeLoader {
                     continue
                 }
                 if key == "name" { theme.name = s } else { theme.description = s }
+            case "background":
+                // The background the theme is made for: `dark` (the default) or `light`.
+                guard let s = ConfigYAML.string(value), let background = Theme.Background(rawValue: s.lowercased()) else {
+                    problem(value, field: key, "expected dark or light, found `\(ConfigYAML.string(value) ?? ConfigYAML.kind(value))`")
+                    continue
+                }
+                theme.background = background
             case "roles":
                 sawRoles = true
                 guard let roles = value.mapping else {
@@ -116,7 +123,7 @@ public enum ThemeLoader {
                 }
             default:
                 let hint = SpellingSuggestion.nearest(to: key, among: topLevelKeys).map { ", did you mean `\($0)`?" }
-                    ?? "; expected name, description or roles"
+                    ?? "; expected name, description, background or roles"
                 problem(keyNode, field: key, "unknown key" + hint)
             }
         }
