@@ -18,6 +18,27 @@ enum ScreenEffect {
     case none
 }
 
+/// One action a screen runs, declared in the screen's table next to its handler (`perform`): the hint bar,
+/// help, palette and context menu offer exactly these (and the application's own), so a key never promises
+/// what the screen does not do.
+struct ScreenBinding {
+    let action: ActionID
+    /// Why it cannot run now ("the build has finished"): still listed, greyed, with the reason.
+    var disabled: String? = nil
+    /// For an action the catalog marks dangerous: the question asked before it runs.
+    var confirm: String? = nil
+
+    init(_ action: ActionID, disabled: String? = nil, confirm: String? = nil) {
+        self.action = action
+        self.disabled = disabled
+        self.confirm = confirm
+    }
+
+    /// Cursor movement a list handles.
+    static let listNavigation: [ScreenBinding] = [.moveUp, .moveDown, .pageUp, .pageDown, .halfPageUp, .halfPageDown, .top, .bottom]
+        .map { ScreenBinding($0) }
+}
+
 /// Everything a screen needs to draw itself.
 struct RenderContext {
     var theme: Theme
@@ -57,9 +78,8 @@ protocol Screen: AnyObject {
     func contextMenu(app: TUIApp) -> ContextMenu?
     /// The screen's tabs, reached with the digit keys 1-N (listed in help).
     var tabTitles: [String] { get }
-    /// Actions that apply here but cannot run now, with why ("the build has finished"): left out of the
-    /// hint bar, greyed out with the reason in help and the palette, and refused with it when pressed.
-    func unavailableActions(app: TUIApp) -> [ActionID: String]
+    /// The actions this screen handles now, with why one cannot run and what to ask before a dangerous one.
+    func bindings(app: TUIApp) -> [ScreenBinding]
     /// The screen leaves the stack (back, replaced, or the application quits): drop what it keeps.
     func willLeave()
 }
@@ -70,6 +90,5 @@ extension Screen {
     func handleKey(_ key: Key, app: TUIApp) -> ScreenEffect? { nil }
     func handleMouse(_ event: MouseEvent, app: TUIApp) -> ScreenEffect? { nil }
     var tabTitles: [String] { [] }
-    func unavailableActions(app: TUIApp) -> [ActionID: String] { [:] }
     func willLeave() {}
 }

@@ -6,7 +6,8 @@ import Terminal
 extension TUIApp {
     func paletteEntries() -> [PaletteEntry] {
         var entries = registry.paletteEntries(context: stack.last?.context ?? .global, role: role,
-                                              unavailable: stack.last.map(unavailableActions) ?? [:])
+                                              unavailable: stack.last.map { offer($0).disabled } ?? [:],
+                                              offered: stack.last.map { offer($0).actions })
         if let projects = try? api.projects() {
             learn(projects)
             for p in projects {

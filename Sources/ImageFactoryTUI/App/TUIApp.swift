@@ -188,7 +188,7 @@ public final class TUIApp: @unchecked Sendable {
         switch overlay {
         case .help(let guide, var scroll)?:
             HelpOverlay.render(into: &grid, rect: body, registry: registry, context: screen.context, role: role,
-                               unavailable: unavailableActions(screen), tabs: screen.tabTitles, theme: theme,
+                               offer: offer(screen), tabs: screen.tabTitles, theme: theme,
                                unicode: unicode, guidePage: guide, scroll: &scroll)
             overlay = .help(guide: guide, scroll: scroll)
         case .savePath(let request)?: SaveDialog.renderPath(request, into: &grid, rect: body, theme: theme, unicode: unicode)
@@ -215,7 +215,8 @@ public final class TUIApp: @unchecked Sendable {
             return
         }
         var x = rect.x + 1
-        for hint in registry.hints(in: screen.context, role: role, width: rect.width - 2, unavailable: unavailableActions(screen)) {
+        let offer = self.offer(screen)
+        for hint in registry.hints(in: screen.context, role: role, width: rect.width - 2, unavailable: offer.disabled, offered: offer.actions) {
             let used = grid.put(hint.key, x: x, y: rect.y, style: hint.disabledReason == nil ? theme.hintKey : theme.disabled)
             x += used + 1
             x += grid.put(hint.title, x: x, y: rect.y, style: theme.statusBar) + 2
@@ -225,11 +226,28 @@ public final class TUIApp: @unchecked Sendable {
 
     var unicode: Bool { terminal.capabilities.unicode }
 
-    /// The screen's own unavailable actions, and Esc on the first screen (q quits; Esc never does).
-    func unavailableActions(_ screen: any Screen) -> [ActionID: String] {
-        var reasons = screen.unavailableActions(app: self)
-        if stack.count <= 1 { reasons[.back] = "this is the first screen: q quits" }
-        return reasons
+    /// Actions the application runs on every screen.
+    static let applicationActions: Set<ActionID> = [.quit, .back, .help, .palette, .refresh, .copyLink, .saveScreen,
+                                                    .watchPane, .openProject, .openBuild, .contextMenu, .suspend]
+
+    /// What the top screen offers now: its binding table plus the application's actions, with why some
+    /// cannot run and the question before a dangerous one. Hints, help, the palette, menus and keys all use it.
+    struct Offer {
+        var actions: Set<ActionID> = TUIApp.applicationActions
+        var disabled: [ActionID: String] = [:]
+        var confirm: [ActionID: String] = [:]
+    }
+
+    func offer(_ screen: any Screen) -> Offer {
+        var offer = Offer()
+        for binding in screen.bindings(app: self) {
+            offer.actions.insert(binding.action)
+            if let reason = binding.disabled { offer.disabled[binding.action] = reason }
+            if let question = binding.confirm { offer.confirm[binding.action] = question }
+        }
+        if stack.count <= 1 { offer.disabled[.back] = "this is the first screen: q quits" }
+        if !terminal.capabilities.insideTmux { offer.disabled[.watchPane] = "needs tmux: run `imagefactory watch` in another terminal" }
+        return offer
     }
 
     var bodyRect: Rect {
@@ -265,14 +283,28 @@ public final class TUIApp: @unchecked Sendable {
             return
         }
         guard let action = registry.action(for: key, in: screen.context) else { return }
-        if let reason = registry.disabledReason(action, role: role, extra: unavailableActions(screen)[action.id]) {
-            show("\(action.title): \(reason)")
-            return
-        }
         perform(action.id)
     }
 
+    /// Runs an action from a key, the palette or a menu: only what the screen offers, refused with the reason
+    /// when it cannot run, and confirmed first when the catalog marks it dangerous.
     func perform(_ id: ActionID) {
+        guard let screen = stack.last else { return }
+        let offer = self.offer(screen)
+        let title = registry.descriptor(id)?.title ?? id.rawValue
+        guard offer.actions.contains(id) else { return show("\(title) is not available on this screen") }
+        if let reason = registry.disabledReason(id, role: role, extra: offer.disabled[id]) { return show("\(title): \(reason)") }
+        if registry.descriptor(id)?.dangerous == true {
+            overlay = .confirm(question: offer.confirm[id] ?? "\(title)? [y/N]") { [self] in
+                execute(id)
+                return nil
+            }
+            return
+        }
+        execute(id)
+    }
+
+    private func execute(_ id: ActionID) {
         guard let screen = stack.last else { return }
         if let effect = screen.perform(id, app: self) {
             apply(effect)

@@ -28,7 +28,6 @@ extension ActionID {
     public static let showBuilds: ActionID = "dashboard.builds"
     public static let showProjects: ActionID = "dashboard.projects"
     public static let showQueue: ActionID = "dashboard.queue"
-    public static let showTemplates: ActionID = "dashboard.templates"
     public static let openProject: ActionID = "project.open"
     public static let openBuild: ActionID = "build.open"
 
@@ -124,14 +123,12 @@ extension ActionDescriptor {
     }
 
     private static let dashboard: [ActionDescriptor] = [
-        .init(id: .showBuilds, title: "Builds tab", category: "Dashboard", contexts: [.dashboard],
-              help: "Recent and running builds of your projects."),
-        .init(id: .showProjects, title: "Projects tab", category: "Dashboard", contexts: [.dashboard],
-              help: "The projects you belong to and your role in each."),
-        .init(id: .showQueue, title: "Queue tab", category: "Dashboard", contexts: [.dashboard],
-              help: "Builds waiting for a runner, in the order they will start."),
-        .init(id: .showTemplates, title: "Templates tab", category: "Dashboard", contexts: [.dashboard],
-              help: "Manifest templates to start a build from."),
+        .init(id: .showBuilds, title: "My Projects tab", category: "Dashboard", contexts: [.dashboard],
+              help: "Your projects with your role and their last build, then the recent builds."),
+        .init(id: .showProjects, title: "Team tab", category: "Dashboard", contexts: [.dashboard],
+              help: "The members of your projects and what they did last."),
+        .init(id: .showQueue, title: "Activity tab", category: "Dashboard", contexts: [.dashboard],
+              help: "What happened in your projects, newest first."),
     ]
 
     private static let build: [ActionDescriptor] = [

@@ -67,9 +67,9 @@ public struct ActionRegistry: Sendable {
 
     /// For the help overlay: the context's actions, then the global ones, each with the keys that reach it
     /// here (possibly none: it is still listed, and the palette runs it).
-    public func bindings(in context: ScreenContext) -> [(ActionDescriptor, [Key])] {
-        let own = actions.filter { $0.contexts.contains(context) && !$0.contexts.contains(.global) }
-        let global = actions.filter { $0.contexts.contains(.global) }
+    public func bindings(in context: ScreenContext, offered: Set<ActionID>? = nil) -> [(ActionDescriptor, [Key])] {
+        let own = actions.filter { $0.contexts.contains(context) && !$0.contexts.contains(.global) && offered?.contains($0.id) != false }
+        let global = actions.filter { $0.contexts.contains(.global) && offered?.contains($0.id) != false }
         return (own + global).map { ($0, keys(for: $0.id, in: context)) }
     }
 
@@ -92,10 +92,10 @@ public struct ActionRegistry: Sendable {
     /// actions are left out unless `includeDisabled`, which lists them with their reason, to draw greyed out.
     public func hints(in context: ScreenContext, role: Role?, width: Int,
                       unavailable: [ActionID: String] = [:], typing: Bool = false,
-                      includeDisabled: Bool = false) -> [Hint] {
+                      includeDisabled: Bool = false, offered: Set<ActionID>? = nil) -> [Hint] {
         func hint(_ action: ActionDescriptor) -> Hint? {
             let reason = disabledReason(action, role: role, extra: unavailable[action.id])
-            guard action.showInHints, !(context == .palette && action.id == .palette),
+            guard action.showInHints, offered?.contains(action.id) != false, !(context == .palette && action.id == .palette),
                   reason == nil || includeDisabled,
                   let key = keys(for: action.id, in: context).first(where: { key in
                       if typing, case .character = key { return false }
@@ -127,8 +127,8 @@ public struct ActionRegistry: Sendable {
     /// The palette's actions: those that apply in `context` and belong in a palette, with their key and,
     /// when unavailable, why (they stay listed, greyed out, so the user learns the reason).
     public func paletteEntries(context: ScreenContext, role: Role?,
-                               unavailable: [ActionID: String] = [:]) -> [PaletteEntry] {
-        actions.filter { $0.showInPalette && $0.applies(in: context) && $0.id != .palette }.map { action in
+                               unavailable: [ActionID: String] = [:], offered: Set<ActionID>? = nil) -> [PaletteEntry] {
+        actions.filter { $0.showInPalette && $0.applies(in: context) && $0.id != .palette && offered?.contains($0.id) != false }.map { action in
             PaletteEntry(title: action.title, subtitle: action.category,
                          keyHint: keys(for: action.id, in: context).first.map(Keymap.label(for:)),
                          kind: .action,

@@ -41,7 +41,6 @@ bindings:
   dashboard.builds: ["1"]
   dashboard.projects: ["2"]
   dashboard.queue: ["3"]
-  dashboard.templates: ["4"]
 
   # Build
   build.new: [n, alt+n]
@@ -122,7 +121,6 @@ bindings:
   dashboard.builds: ["1"]
   dashboard.projects: ["2"]
   dashboard.queue: ["3"]
-  dashboard.templates: ["4"]
 
   # Build
   build.new: [n, alt+n]
@@ -203,7 +201,6 @@ bindings:
   dashboard.builds: ["1"]
   dashboard.projects: ["2"]
   dashboard.queue: ["3"]
-  dashboard.templates: ["4"]
 
   # Build
   build.new: [n]

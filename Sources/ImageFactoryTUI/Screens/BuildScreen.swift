@@ -58,12 +58,26 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
     var isLive: Bool { !(data?.build.status.isFinished ?? false) }
     var tabTitles: [String] { Tab.allCases.map(\.title) }
 
-    func unavailableActions(app: TUIApp) -> [ActionID: String] {
+    func bindings(app: TUIApp) -> [ScreenBinding] {
         let current = data?.build ?? build
-        var reasons: [ActionID: String] = [:]
-        if current.status.isFinished { reasons[.cancelBuild] = "the build has \(current.status.rawValue)" }
-        if tab == .artifacts, data?.artifacts.isEmpty ?? true { reasons[.downloadArtifact] = "this build has no artifacts" }
-        return reasons
+        var table = [
+            ScreenBinding(.nextTab), ScreenBinding(.previousTab), ScreenBinding(.rerunBuild), ScreenBinding(.downloadLogs),
+            ScreenBinding(.cancelBuild, disabled: current.status.isFinished ? "the build has \(current.status.rawValue)" : nil,
+                          confirm: "Cancel build \(current.number)? Its processes get SIGTERM, then SIGKILL. [y/N]"),
+        ]
+        if tab != .logs { table.append(ScreenBinding(.showLogs)) }
+        if tab != .artifacts { table.append(ScreenBinding(.showArtifacts)) }
+        switch tab {
+        case .overview:
+            table += [.moveUp, .moveDown, .top, .bottom, .toggleStep, .open, .expandAllSteps, .collapseAllSteps].map { ScreenBinding($0) }
+        case .logs:
+            table += logs.bindings
+        case .artifacts:
+            let none = data?.artifacts.isEmpty ?? true ? "this build has no artifacts" : nil
+            table += [ScreenBinding(.moveUp), ScreenBinding(.moveDown), ScreenBinding(.downloadArtifact, disabled: none),
+                      ScreenBinding(.open, disabled: none)]
+        }
+        return table
     }
 
     func isExpanded(_ step: Step) -> Bool {
@@ -302,16 +316,12 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
             return ScreenEffect.none
         case .cancelBuild:
             guard !build.status.isFinished else { return .message("build \(build.number) already \(build.status.rawValue)") }
-            let api = app.api
-            let id = build.id!
-            let number = build.number
-            return .confirm(question: "Cancel build \(number)? Its processes get SIGTERM, then SIGKILL. [y/N]") {
-                do {
-                    let b = try api.cancelBuild(id).row.build
-                    return .message(b.status == .cancelled ? "build \(number) cancelled" : "cancel requested for build \(number)")
-                } catch {
-                    return .message("\(error)")
-                }
+            // Asked first by the application: the action is dangerous, and the binding holds the question.
+            do {
+                let b = try app.api.cancelBuild(build.id!).row.build
+                return .message(b.status == .cancelled ? "build \(build.number) cancelled" : "cancel requested for build \(build.number)")
+            } catch {
+                return .message("\(error)")
             }
         case .rerunBuild:
             return rerun(app)

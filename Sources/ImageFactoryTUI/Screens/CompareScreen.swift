@@ -50,6 +50,10 @@ final class CompareScreen: Screen, ProjectScoped, @unchecked Sendable {
         }
     }
 
+    func bindings(app: TUIApp) -> [ScreenBinding] {
+        [.moveDown, .moveUp, .pageDown, .pageUp, .top, .bottom].map { ScreenBinding($0) }
+    }
+
     func perform(_ action: ActionID, app: TUIApp) -> ScreenEffect? {
         switch action {
         case .moveDown: top += 1

@@ -31,7 +31,16 @@ final class DashboardScreen: Screen, @unchecked Sendable {
     }
 
     let context = ScreenContext.dashboard
-    var tabTitles: [String] { Tab.allCases.map(\.title) }
+    func bindings(app: TUIApp) -> [ScreenBinding] {
+        let onBuild: String? = {
+            if tab != .myProjects { return "only on My Projects" }
+            if case .build? = items[safe: selected] { return nil }
+            return "select a build first"
+        }()
+        return [.moveUp, .moveDown, .top, .bottom, .nextTab, .previousTab, .open, .newBuild,
+                .showBuilds, .showProjects, .showQueue].map { ScreenBinding($0) }
+            + [ScreenBinding(.showLogs, disabled: onBuild), ScreenBinding(.showArtifacts, disabled: onBuild)]
+    }
     let link = "/"
     let title = "Dashboard"
     var isLive: Bool { data?.builds.contains { !$0.build.status.isFinished } ?? true }
@@ -197,6 +206,9 @@ final class DashboardScreen: Screen, @unchecked Sendable {
         case .moveUp: selected = max(0, selected - 1); return ScreenEffect.none
         case .top: selected = 0; return ScreenEffect.none
         case .bottom: selected = max(0, items.count - 1); return ScreenEffect.none
+        case .showBuilds: tab = .myProjects; return ScreenEffect.none
+        case .showProjects: tab = .team; return ScreenEffect.none
+        case .showQueue: tab = .activity; return ScreenEffect.none
         case .nextTab: tab = Tab(rawValue: (tab.rawValue + 1) % Tab.allCases.count)!; return ScreenEffect.none
         case .previousTab: tab = Tab(rawValue: (tab.rawValue + Tab.allCases.count - 1) % Tab.allCases.count)!; return ScreenEffect.none
         case .open, .showLogs, .showArtifacts:
@@ -223,14 +235,6 @@ final class DashboardScreen: Screen, @unchecked Sendable {
             .init(title: "Logs", action: .showLogs),
             .init(title: "Artifacts", action: .showArtifacts),
         ], x: x, y: y)
-    }
-
-    func handleKey(_ key: Key, app: TUIApp) -> ScreenEffect? {
-        if case .character(let c) = key, let n = Int(String(c)), (1...3).contains(n) {
-            tab = Tab(rawValue: n - 1)!
-            return ScreenEffect.none
-        }
-        return nil
     }
 
     func handleMouse(_ event: MouseEvent, app: TUIApp) -> ScreenEffect? {

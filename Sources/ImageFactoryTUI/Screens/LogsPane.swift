@@ -66,6 +66,15 @@ final class LogsPane: @unchecked Sendable {
         }
     }
 
+    /// What the Logs tab handles (every one waits for the first line of the log).
+    var bindings: [ScreenBinding] {
+        let empty = model == nil ? "this build has no log yet" : nil
+        return [.moveDown, .moveUp, .pageDown, .pageUp, .halfPageDown, .halfPageUp, .top, .bottom, .search, .gotoLine,
+                .nextMatch, .previousMatch, .nextError, .previousError, .filterLevel, .toggleFollow, .toggleWrap,
+                .toggleTimestamps, .scrollLeft, .scrollRight, .copyLine, .copyErrorExcerpt, .saveLog, .compareWithGoodBuild]
+            .map { ScreenBinding($0, disabled: empty) }
+    }
+
     func perform(_ action: ActionID, app: TUIApp) -> ScreenEffect? {
         guard let model else { return nil }
         switch action {

@@ -36,6 +36,19 @@ final class NewBuildScreen: Screen, ProjectScoped, @unchecked Sendable {
         orphans = drafts.orphans(of: project)
     }
 
+    func bindings(app: TUIApp) -> [ScreenBinding] {
+        let scrolling: [ActionID] = [.moveUp, .moveDown, .pageUp, .pageDown, .halfPageUp, .halfPageDown, .top, .bottom]
+        switch stage {
+        case .choose:
+            return (scrolling + [.open]).map { ScreenBinding($0) }
+        case .form:
+            return [.nextField, .previousField, .editInEditor, .validateManifest, .previewPlan, .startBuild, .saveAsTemplate]
+                .map { ScreenBinding($0) }
+        case .review:
+            return (scrolling + [.editInEditor, .startBuild, .saveAsTemplate]).map { ScreenBinding($0) }
+        }
+    }
+
     /// The draft goes with the screen; a started build has its manifest stored with it.
     func willLeave() {
         try? FileManager.default.removeItem(at: draft)

@@ -11,6 +11,16 @@ final class ProjectScreen: Screen, ProjectScoped, @unchecked Sendable {
 
     var tabTitles: [String] { Tab.allCases.map(\.title) }
 
+    func bindings(app: TUIApp) -> [ScreenBinding] {
+        let opens: String? = switch tab {
+        case .builds, .templates: nil
+        case .settings: data.flatMap { Permission.changeSettings.denialReason(for: $0.role) }
+        case .overview, .team: "nothing to open on this tab"
+        }
+        return [.moveUp, .moveDown, .top, .bottom, .nextTab, .previousTab, .newBuild].map { ScreenBinding($0) }
+            + [ScreenBinding(.open, disabled: opens)]
+    }
+
     struct Snapshot: Sendable {
         var project: Project
         var role: Role?
@@ -158,7 +168,16 @@ final class ProjectScreen: Screen, ProjectScoped, @unchecked Sendable {
             if let reason = Permission.changeSettings.denialReason(for: data.role) { return .message("Settings: \(reason)") }
             let setting = Self.settings[min(selected, Self.settings.count - 1)]
             editing = (setting, setting.value(in: data.project))
-        case .bottom: selected = Int.max / 2
+        case .bottom:
+            guard let data else { return ScreenEffect.none }
+            let count = switch tab {
+            case .builds: data.builds.count
+            case .templates: data.templates.count
+            case .team: data.members.count
+            case .settings: Self.settings.count
+            case .overview: 1
+            }
+            selected = max(0, count - 1)
         case .open where tab == .templates, .newBuild where tab == .templates:
             // A build from the selected template: the form opens with it filled in.
             guard let tpl = data?.templates[safe: selected] else { return nil }

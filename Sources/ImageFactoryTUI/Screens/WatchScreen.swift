@@ -99,6 +99,8 @@ final class WatchScreen: Screen, @unchecked Sendable {
         }
     }
 
+    func bindings(app: TUIApp) -> [ScreenBinding] { [ScreenBinding(.open, disabled: data == nil ? "no build yet" : nil)] }
+
     func perform(_ action: ActionID, app: TUIApp) -> ScreenEffect? {
         guard action == .open, let b = data?.build, let project = try? app.api.project(id: b.projectId).project else { return nil }
         return .push(BuildScreen(build: b, project: project, tab: .overview))

@@ -7,7 +7,7 @@ enum HelpOverlay {
     /// The keys of the screen (its tabs first, when it has some), then a line about the guide; or the guide.
     /// Long lines wrap, and the whole scrolls (arrows, PageUp/PageDown, Home/End, the wheel).
     static func render(into grid: inout Grid, rect: Rect, registry: ActionRegistry, context: ScreenContext, role: Role?,
-                       unavailable: [ActionID: String] = [:], tabs: [String], theme: Theme, unicode: Bool, guidePage: [String]?, scroll: inout ScrollPosition) {
+                       offer: TUIApp.Offer? = nil, tabs: [String], theme: Theme, unicode: Bool, guidePage: [String]?, scroll: inout ScrollPosition) {
         let f = rect.inset(by: rect.width >= 60 ? 2 : 0)
         let inner = Rect(x: f.x + 1, y: f.y + 1, width: max(0, f.width - 2), height: max(0, f.height - 2))
         let width = inner.width - 1
@@ -28,8 +28,8 @@ enum HelpOverlay {
             if tabs.count > 1 {
                 rows.append(("1-\(tabs.count)", "Go to tab: " + tabs.enumerated().map { "\($0.offset + 1) \($0.element)" }.joined(separator: ", "), nil))
             }
-            for (action, keys) in registry.bindings(in: context) {
-                rows.append((keys.map(\.name).joined(separator: " "), action.title, registry.disabledReason(action, role: role, extra: unavailable[action.id])))
+            for (action, keys) in registry.bindings(in: context, offered: offer?.actions) {
+                rows.append((keys.map(\.name).joined(separator: " "), action.title, registry.disabledReason(action, role: role, extra: offer?.disabled[action.id])))
             }
             let keyWidth = min(22, (rows.map { CellWidth.of($0.keys) }.max() ?? 8) + 2)
             for row in rows {
