@@ -14,12 +14,26 @@ struct ManifestSeededRandom: RandomNumberGenerator {
     }
 }
 
+/// Whatever the input, a check that gives no manifest says why with at least one error, each error has a
+/// message, and every position it names is inside the text (line 1 up to one past its last line break).
+func expectEveryRejectionExplained(_ check: ManifestCheck, _ text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    let shown = String(text.prefix(80)).debugDescription
+    if check.manifest == nil {
+        #expect(!check.errors.isEmpty, "rejected without an error: \(shown)", sourceLocation: sourceLocation)
+    }
+    #expect(check.errors.allSatisfy { !$0.message.isEmpty }, "an error without a message: \(shown)", sourceLocation: sourceLocation)
+    let lastLine = text.unicodeScalars.filter { "\n\r\u{85}\u{2028}\u{2029}".unicodeScalars.contains($0) }.count + 1
+    let outside = check.diagnostics.compactMap(\.location).filter { $0.line < 1 || $0.line > lastLine || $0.column < 1 }
+    #expect(outside.isEmpty, "positions outside the text (\(lastLine) lines): \(outside) in \(shown)", sourceLocation: sourceLocation)
+}
+
 @Test func randomBytesNeverCrash() {
     var random = ManifestSeededRandom(seed: 1)
     for _ in 0..<500 {
         let bytes = (0..<Int(random.next() % 200)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
-        let check = ManifestFixtures.check(String(decoding: bytes, as: UTF8.self))
-        #expect(check.manifest == nil || check.isValid)
+        let text = String(decoding: bytes, as: UTF8.self)
+        let check = ManifestFixtures.check(text)
+        expectEveryRejectionExplained(check, text)
     }
 }
 
@@ -140,7 +154,7 @@ struct ManifestSeededRandom: RandomNumberGenerator {
     ]
     for input in inputs {
         let check = ManifestFixtures.check(input)
-        #expect(check.manifest == nil || check.isValid)
+        expectEveryRejectionExplained(check, input)
         for diagnostic in check.diagnostics { _ = diagnostic.description }
     }
 }

@@ -119,7 +119,8 @@ import Testing
         #expect(try buildStep(plan).files.first?.contents.contains("FROM \(image)") == true)
     }
 
-    @Test func generatedPackerTemplateValidatesWithPacker() throws {
+    /// The packer step of a manifest with limits, two builders and text that looks like HCL interpolation.
+    func packerStepWithLimitsAndInterpolation() throws -> BuildPlan.PlannedStep {
         let m = try manifest("""
             name: vm
             method: packer
@@ -130,34 +131,48 @@ import Testing
             resources: {memory: 2GiB, cpus: 2}
             """)
         let plan = try PackerMethod(environment: MethodEnvironment(packer: "/usr/bin/packer")).plan(m, project: project(), warnings: [])
-        let step = try buildStep(plan)
+        return try buildStep(plan)
+    }
+
+    @Test func generatedPackerTemplateCarriesTheLimitsAndEscapesTheUsersText() throws {
+        let step = try packerStepWithLimitsAndInterpolation()
         let hcl = try #require(step.files.first).contents
         #expect(hcl.contains("memory           = 2048") && hcl.contains("cpus             = 2"), "the VM gets the build's limits")
         #expect(hcl.contains("accelerator      = \"tcg\""))
         #expect(hcl.contains(#""echo \"$${HOME} %%{x}\"","#), "no HCL interpolation of the user's text")
         #expect(step.commands[0].argv.contains("-machine-readable"))
-        guard let packer = BuildTools.environment.packer else {
-            print("packer validate skipped: packer is not installed")
-            return
-        }
+    }
+
+    @Test(.enabled(if: BuildTools.environment.packer != nil, "packer is not installed (apt-get install packer)"))
+    func generatedPackerTemplateValidatesWithPacker() throws {
+        let packer = try #require(BuildTools.environment.packer)
+        let hcl = try #require(try packerStepWithLimitsAndInterpolation().files.first).contents
         let dir = try TemporaryHome()
         let path = try dir.write("t.pkr.hcl", hcl)
         let result = runTool([packer, "validate", path])
         #expect(result.status == 0, "\(result.output)")
     }
 
-    @Test func generatedNixExpressionParses() throws {
+    /// A nix manifest whose command holds `${x}`, a backslash and `$out`, and its plan.
+    func nixManifestAndStep() throws -> (Manifest, BuildPlan.PlannedStep, BuildPlan) {
         let m = try manifest("name: n\nmethod: nix\ncommands: ['echo \"${x} \\\\ $out\" > $out']\nenv: {GREETING: hi}\n")
         let plan = try NixMethod(environment: MethodEnvironment(nixBuild: "/usr/bin/nix-build", nixStore: "/usr/bin/nix-store")).plan(m, project: project(), warnings: [])
-        let step = try buildStep(plan)
+        return (m, try buildStep(plan), plan)
+    }
+
+    @Test func generatedNixExpressionRunsTheScriptWithShAndExportsTheClosure() throws {
+        let (_, step, plan) = try nixManifestAndStep()
         let expr = try #require(step.files.first).contents
         #expect(expr.contains("builder = \"/bin/sh\";") && expr.contains("GREETING = \"hi\";"))
         #expect(step.commands[0].argv.prefix(4) == ["/usr/bin/nix-build", "--log-format", "internal-json", "-v"])
         #expect(plan.producedArtifacts == [NixMethod.closureArchive, "result"])
-        guard let nixBuild = BuildTools.environment.nixBuild else {
-            print("nix parse check skipped: nix is not installed")
-            return
-        }
+    }
+
+    @Test(.enabled(if: BuildTools.environment.nixBuild != nil, "nix is not installed (apt-get install nix-bin)"))
+    func generatedNixExpressionParses() throws {
+        let nixBuild = try #require(BuildTools.environment.nixBuild)
+        let (m, step, _) = try nixManifestAndStep()
+        let expr = try #require(step.files.first).contents
         let instantiate = (nixBuild as NSString).deletingLastPathComponent + "/nix-instantiate"
         let result = runTool([instantiate, "--eval", "--strict", "--json", "-E", "(\(expr.split(separator: "\n").dropFirst().joined(separator: "\n"))).args"])
         #expect(result.status == 0, "\(result.output)")

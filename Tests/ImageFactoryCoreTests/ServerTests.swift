@@ -161,11 +161,9 @@ import Testing
         #expect(processes(matching: "sleep \(marker)").isEmpty)
     }
 
-    @Test func aClientOfAnotherUidIsIdentifiedFromTheSocketAndAnUnknownUidIsRefused() async throws {
-        guard geteuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
-            print("skipped: needs root and setpriv (util-linux) to run a client as another uid")
-            return
-        }
+    @Test(.enabled(if: geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+                   "needs root and /usr/bin/setpriv (util-linux) to run a client as another uid"))
+    func aClientOfAnotherUidIsIdentifiedFromTheSocketAndAnUnknownUidIsRefused() async throws {
         let home = try TemporaryHome()
         chmod(home.url.path, 0o755)
         let socket = home.url.appendingPathComponent("shared.sock").path

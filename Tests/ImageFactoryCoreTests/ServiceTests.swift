@@ -45,9 +45,13 @@ import Testing
             "\(error)".contains("cannot start builds in project `examples`: requires Member (you are Viewer)")
         }
         let build = try owner.startBuild(text: manifest, file: nil, in: project)
-        #expect(throws: FactoryError.self) {
+        var denied: String?
+        do {
             _ = try viewer.cancelBuild(BuildReference(project: .name("examples"), number: build.number))
+        } catch FactoryError.permissionDenied(let message) {
+            denied = message
         }
+        #expect(denied == "cannot cancel builds in project `examples`: requires Member (you are Viewer)")
         // Viewing is allowed.
         #expect(try viewer.resolve(BuildReference(project: nil, number: build.number)).0.id == build.id)
     }
@@ -61,9 +65,13 @@ import Testing
             try Membership(projectId: project.id!, userId: member.user.id!, role: .member, createdAt: Date()).insert(db)
         }
         let manifest = "name: mine\ncommands: [make]\n"
-        #expect(throws: FactoryError.self) {
+        var denied: String?
+        do {
             _ = try member.saveTemplate(name: "team-one", manifestText: manifest, file: nil, team: true, in: project)
+        } catch FactoryError.permissionDenied(let message) {
+            denied = message
         }
+        #expect(denied == "cannot save team templates in project `examples`: requires Admin (you are Member)")
         let saved = try member.saveTemplate(name: "mine", manifestText: manifest, file: nil, team: false, in: project)
         #expect(saved.scope == .saved)
         // Saved templates are private to their owner.
@@ -77,7 +85,10 @@ import Testing
         let home = try TemporaryHome()
         _ = try home.service()
         let stranger = try home.service(login: "sam", uid: 5002)
-        #expect(throws: FactoryError.self) { _ = try stranger.project("examples") }
+        // Not "permission denied": to a stranger the project is not there at all.
+        var missing: String?
+        do { _ = try stranger.project("examples") } catch FactoryError.notFound(let message) { missing = message }
+        #expect(missing == "no project named `examples` that you are a member of")
         #expect(try stranger.builds(in: nil).isEmpty)
     }
 

@@ -138,12 +138,25 @@ struct TUIEndToEndTests {
         try tmux.send("n")
         (found, screen) = await tmux.waitFor("2/111")
         #expect(found, "\(screen)")
+        // The failure summary above the log quotes the error already: wait for the log's own row of it.
+        let error = "main.c:40:1: error: expected ; before }"
         try tmux.send("e")
-        (found, screen) = await tmux.waitFor("expected ; before }")
-        #expect(found, "\(screen)")
+        (found, screen) = await tmux.waitForScreen { s in self.logRows(s).contains { $0.hasSuffix(error) } }
+        #expect(found, "e jumps to the error line: \(screen)")
+        #expect(screen.contains("level all") && logRows(screen).contains { $0.contains("compiling unit-") },
+                "before the filter, info lines are on screen: \(screen)")
+        // `l` shows warnings and errors only: the compile lines go, the warning and the error stay.
         try tmux.send("l")
-        (found, screen) = await tmux.waitFor("error")
-        #expect(found)
+        (found, screen) = await tmux.waitForScreen { s in s.contains("level warn+") && !self.logRows(s).contains { $0.contains("compiling unit-") } }
+        #expect(found, "the info lines are hidden by level warn+: \(screen)")
+        #expect(logRows(screen).contains { $0.hasSuffix("main.c:12:3: warning: unused variable x") }, "\(screen)")
+        #expect(logRows(screen).contains { $0.hasSuffix(error) }, "\(screen)")
+        // Again: errors only, so the warning goes too.
+        try tmux.send("l")
+        (found, screen) = await tmux.waitForScreen { s in s.contains("level error") && !self.logRows(s).contains { $0.contains("unused variable x") } }
+        #expect(found, "the warning is hidden by level error: \(screen)")
+        #expect(logRows(screen).contains { $0.hasSuffix(error) }, "\(screen)")
+        #expect(!logRows(screen).contains { $0.contains("compiling unit-") }, "\(screen)")
         try tmux.send("q")
     }
 
@@ -170,12 +183,17 @@ struct TUIEndToEndTests {
         _ = try home.write("a.yaml", "name: small\ncommands: [\"echo a\"]\n")
         #expect(try await runCLI(["build", "start", "a.yaml", "--wait"], home: home).status == 0)
         let tmux = try start(home, width: 80, height: 24)
-        var (found, screen) = await tmux.waitFor("Recent Builds")
+        var (found, screen) = await tmux.waitForScreen { $0.contains("small") && $0.contains("? keys") }
         #expect(found, "\(screen)")
-        #expect(screen.split(separator: "\n").allSatisfy { $0.count <= 80 })
+        expectDashboardLayout(screen, width: 80, height: 24)
+        // Too narrow for two columns: Ready Artifacts has rows of its own below the builds.
+        #expect(!rows(screen).contains { $0.contains("Projects") && $0.contains("Ready Artifacts") }, "\(screen)")
         try tmux.resize(width: 140, height: 40)
-        (found, screen) = await tmux.waitFor("Ready Artifacts")
+        // Wide enough: Ready Artifacts moves up beside the projects.
+        (found, screen) = await tmux.waitForScreen { s in self.rows(s).contains { $0.contains("Projects") && $0.contains("Ready Artifacts") } }
         #expect(found, "\(screen)")
+        (found, screen) = await tmux.waitForScreen { self.rows($0).count == 40 }
+        expectDashboardLayout(screen, width: 140, height: 40)
         try tmux.send("?")
         (found, screen) = await tmux.waitFor("Keys on this screen")
         #expect(found, "\(screen)")
@@ -210,9 +228,54 @@ struct TUIEndToEndTests {
         try tmux.send("q")
     }
 
+    /// The screen's rows as tmux captures them (trailing blanks dropped, so a row's length is where its text ends).
+    func rows(_ screen: String) -> [Substring] {
+        var rows = screen.split(separator: "\n", omittingEmptySubsequences: false)
+        if rows.last?.isEmpty == true { rows.removeLast() }
+        return rows
+    }
+
+    /// The rows of the log view: a line number, then the line.
+    func logRows(_ screen: String) -> [Substring] {
+        rows(screen).filter { row in
+            let rest = row.drop { $0 == " " }
+            let digits = rest.prefix { $0.isASCII && $0.isNumber }
+            return !digits.isEmpty && rest.dropFirst(digits.count).first == " "
+        }
+    }
+
+    /// The dashboard fills the pane: the title row reaches the right edge (less one column) with the screen's link `/`,
+    /// the hint bar is the last row and ends whole with `? keys`, and the build's row ends with its duration.
+    func expectDashboardLayout(_ screen: String, width: Int, height: Int, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        let rows = rows(screen)
+        #expect(rows.count == height, "\(rows.count) rows: \(screen)", sourceLocation: sourceLocation)
+        #expect(rows.first?.hasPrefix(" Dashboard") == true && rows.first?.hasSuffix("/") == true && rows.first?.count == width - 1,
+                "title row ends with the link one column before the edge: \(screen)", sourceLocation: sourceLocation)
+        #expect(rows.last?.hasPrefix(" enter open") == true && rows.last?.hasSuffix("q quit  ? keys") == true,
+                "hint bar on the last row, not cut: \(screen)", sourceLocation: sourceLocation)
+        let build = rows.first { $0.contains("#1    examples") }
+        #expect(build?.contains("examples") == true && build?.contains("just now") == true
+                && build?.split(separator: " ").last.map { $0.hasSuffix("s") && Double($0.dropLast()) != nil } == true,
+                "the build's row is whole, up to its duration: \(screen)", sourceLocation: sourceLocation)
+    }
+
     func titleFile(_ tmux: TmuxSession) throws -> String {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("\(tmux.socket)-title").path
         _ = try SimpleCommand.run(["/bin/sh", "-c", "tmux -L \(tmux.socket) display-message -p -t \(tmux.target) '#{pane_title}' > \(out)"])
         return out
+    }
+}
+
+extension TmuxSession {
+    /// Waits until the screen satisfies `condition` (for a change, like a line that goes); returns the screen either way.
+    func waitForScreen(timeout: Duration = .seconds(20), _ condition: (String) -> Bool) async -> (found: Bool, screen: String) {
+        let deadline = ContinuousClock.now + timeout
+        var last = ""
+        while ContinuousClock.now < deadline {
+            last = screen()
+            if condition(last) { return (true, last) }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return (false, last)
     }
 }

@@ -72,7 +72,24 @@ import Testing
         #expect(text.contains("▼ 3. Build"))
         #expect(text.contains("fatal: broken thing"))
         #expect(text.contains("command 2 of 2 failed with exit status 4"))
-        // Enter folds the selected step; the link names the screen.
+        // Enter folds the selected step: Down twice selects the failed Build step, Enter closes it.
+        app.handle(.down)
+        app.handle(.down)
+        app.handle(.enter)
+        // The step's own output row (the failure summary above quotes the command, `echo 'fatal: ...`, too).
+        func showsTheStepsOutput(_ text: String) -> Bool {
+            text.split(separator: "\n").contains { $0.contains("fatal: broken thing") && !$0.contains("echo") }
+        }
+        #expect(showsTheStepsOutput(text), "\(text)")
+        let folded = app.renderFrame().text
+        #expect(folded.contains("▶ 3. Build") && !folded.contains("▼ 3. Build"), "\(folded)")
+        #expect(!showsTheStepsOutput(folded), "a folded step hides its lines: \(folded)")
+        #expect(folded.contains("▶ 1. Setup"), "the other steps stay as they were: \(folded)")
+        // Enter again opens it.
+        app.handle(.enter)
+        let reopened = app.renderFrame().text
+        #expect(reopened.contains("▼ 3. Build") && showsTheStepsOutput(reopened), "\(reopened)")
+        // The link names the screen.
         #expect(app.stack.last?.link == "/projects/1/builds/1")
     }
 
@@ -145,8 +162,15 @@ import Testing
         let grid = app.renderFrame()
         #expect(grid.text.contains("row-15"))
         let theme = ThemeLoader.builtIn(named: "default")
+        // Enter lands on the first match, row-15: it is the current match; a line that does not match is not highlighted.
+        #expect(theme.currentMatch.background != theme.searchMatch.background && theme.currentMatch.background != theme.text.background)
         let matchStyle = try #require(grid.style(of: "row-15"))
-        #expect(matchStyle.background == theme.currentMatch.background || matchStyle.background == theme.searchMatch.background)
+        #expect(matchStyle.background == theme.currentMatch.background)
+        #expect(grid.style(of: "row-14")?.background != theme.currentMatch.background)
+        // n moves to the next match, row-150, which becomes the current one.
+        app.handle(.character("n"))
+        let next = app.renderFrame()
+        #expect(next.style(of: "row-150")?.background == theme.currentMatch.background, "\(next.text)")
     }
 
     @Test func paletteRanksBuildsAndRunsTheChosenEntry() async throws {
