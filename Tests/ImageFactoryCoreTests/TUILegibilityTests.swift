@@ -1,5 +1,5 @@
 import Foundation
-import Terminal
+@testable import Terminal
 import Testing
 @testable import ImageFactoryCore
 @testable import ImageFactoryTUI
@@ -14,6 +14,16 @@ private enum Palette: Int, CaseIterable, CustomStringConvertible {
     func resolve(_ theme: Theme) -> Theme {
         let caps = TerminalCapabilities(colors: self == .full ? .palette256 : .sixteen, unicode: true, mouse: false, insideTmux: false)
         return theme.resolved(for: caps, noColor: false, colorCount: rawValue)
+    }
+
+    /// A resolved style as the terminal draws it: with 8 colours, ncurses maps what is left of 8-15 onto
+    /// 0-7 as `NCursesTerminal` does (bright-black onto black).
+    func drawn(_ style: TextStyle) -> TextStyle {
+        guard self == .eight else { return style }
+        var out = style
+        if case .index(let i) = style.foreground { out.foreground = .index(ColorReduction.nearest(i, among: 8)) }
+        if case .index(let i) = style.background { out.background = .index(ColorReduction.nearest(i, among: 8)) }
+        return out
     }
 }
 
@@ -45,15 +55,21 @@ private func backgrounds(of theme: Theme) -> [Theme.Background] {
                 let resolved = palette.resolve(theme)
                 for background in backgrounds(of: theme) {
                     var lowest = (ratio: Double.infinity, role: ThemeRole.text)
+                    var lowestReceding = lowest
                     for role in ThemeRole.allCases {
-                        let ratio = ThemeContrast.ratio(resolved[role], on: background)
-                        if ratio < lowest.ratio { lowest = (ratio, role) }
+                        let ratio = ThemeContrast.ratio(palette.drawn(resolved[role]), on: background)
+                        if ThemeContrast.recedingRoles.contains(role) {
+                            if ratio < lowestReceding.ratio { lowestReceding = (ratio, role) }
+                        } else if ratio < lowest.ratio {
+                            lowest = (ratio, role)
+                        }
                         #expect(ratio >= ThemeContrast.minimum(for: role),
                                 "\(name) at \(palette) on \(background): \(role.rawValue) \(resolved[role]) has \(String(format: "%.2f", ratio)):1")
                         if palette == .eight, case .index(let i) = resolved[role].foreground { #expect(i < 8, "\(name) \(role)") }
                         if palette == .eight, case .index(let i) = resolved[role].background { #expect(i < 8, "\(name) \(role)") }
                     }
-                    report.append("\(name) \(palette) \(background): lowest \(String(format: "%.2f", lowest.ratio)) (\(lowest.role.rawValue))")
+                    report.append("\(name) \(palette) on \(background): text \(String(format: "%.2f", lowest.ratio)) (\(lowest.role.rawValue)), "
+                                  + "receding \(String(format: "%.2f", lowestReceding.ratio)) (\(lowestReceding.role.rawValue))")
                 }
             }
         }

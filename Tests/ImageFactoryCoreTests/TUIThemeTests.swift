@@ -55,7 +55,7 @@ private func allColors(_ theme: Theme) -> [TerminalColor] {
             }
         }
         let theme = ThemeLoader.builtIn(named: "default").resolved(for: colors16, noColor: false)
-        #expect(theme.error.foreground == .red)
+        #expect(theme.error.foreground == .index(9))  // bright-red: 5.3:1 on black where red is 3.6:1
         #expect(theme.error.bold)
         #expect(theme.selection.background == .blue)
         #expect(theme.selection.foreground == .index(15))

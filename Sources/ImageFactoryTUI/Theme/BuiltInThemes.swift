@@ -26,7 +26,7 @@ roles:
   status_bar: { fg: 252, bg: 237, fallback: black, fallback_bg: white }
   info: { fg: 117, fallback: cyan }
   warn: { fg: 214, fallback: yellow }
-  error: { fg: 196, fallback: red, bold: true }
+  error: { fg: 196, fallback: bright-red, bold: true }
   success: { fg: 78, fallback: green }
   running: { fg: 81, fallback: bright-cyan }
   queued: { fg: 245, fallback: bright-black }
@@ -41,7 +41,7 @@ roles:
   badge: { fg: 231, bg: 60, fallback: bright-white, fallback_bg: magenta }
   link: { fg: 75, underline: true, fallback: bright-blue }
   diff_added: { fg: 114, fallback: green }
-  diff_removed: { fg: 210, fallback: red }
+  diff_removed: { fg: 210, fallback: bright-red }
   diff_masked: { fg: 243, fallback: bright-black }
   timestamp: { fg: 242, fallback: bright-black }
   system: { fg: 140, fallback: magenta }
