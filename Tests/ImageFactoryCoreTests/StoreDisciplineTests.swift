@@ -30,11 +30,54 @@ import Testing
         #expect(schema == recorded, "the migrated schema differs from \(Self.fixture.lastPathComponent): shipped migrations are frozen, add a new one")
     }
 
+    /// v6 rebuilds project, template and build without the method CHECKs: a database with data at v5 keeps
+    /// every row, id, reference and counter, and takes a method no CHECK listed.
+    @Test func upgradingToV6KeepsEveryRowAndAcceptsANewMethod() throws {
+        let queue = try DatabaseQueue()
+        try Schema.migrator.migrate(queue, upTo: "v5-log-limits")
+        let sha = String(repeating: "a", count: 64)
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO tenant (id, name, createdAt) VALUES (1, 'default', '2026-01-01');
+                INSERT INTO user (id, tenantId, login, displayName, createdAt, lastActiveAt) VALUES (1, 1, 'alice', 'Alice', '2026-01-01', '2026-01-01');
+                INSERT INTO project (id, tenantId, name, defaultMethod, allowedMethods, createdAt) VALUES (7, 1, 'p', 'shell', 'shell', '2026-01-01');
+                INSERT INTO membership (projectId, userId, role, createdAt) VALUES (7, 1, 'owner', '2026-01-01');
+                INSERT INTO template (id, projectId, scope, ownerId, name, method, manifest, createdAt, updatedAt)
+                    VALUES (3, 7, 'team', 1, 't', 'default', 'name: t', '2026-01-01', '2026-01-01');
+                INSERT INTO build (id, projectId, number, name, method, manifest, manifestSha256, templateId, status, startedBy,
+                                   createdAt, startedAt, finishedAt, logLines, droppedLogLines, logLimit)
+                    VALUES (41, 7, 1, 'b', 'shell', 'name: b', '\(sha)', 3, 'succeeded', 1, '2026-01-01', '2026-01-01', '2026-01-02', 12, 5, '1.0 GiB');
+                INSERT INTO step (buildId, idx, name, status, lineCount) VALUES (41, 0, 'Setup', 'succeeded', 12);
+                """)
+        }
+        try Schema.migrator.migrate(queue)
+        try queue.write { db in
+            #expect(try String.fetchOne(db, sql: "SELECT method || '/' || templateId || '/' || logLines || '/' || droppedLogLines FROM build WHERE id = 41") == "shell/3/12/5")
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM step WHERE buildId = 41") == 1)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM membership WHERE projectId = 7") == 1)
+            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+            #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
+            // The AUTOINCREMENT counter survived: the next build id follows 41.
+            try db.execute(sql: """
+                INSERT INTO build (projectId, number, name, method, manifest, manifestSha256, status, startedBy, createdAt)
+                VALUES (7, 2, 'next', 'a-new-method', 'name: next', '\(sha)', 'queued', 1, '2026-01-03')
+                """)
+            #expect(db.lastInsertedRowID == 42)
+            // 'default' is still no build's method, and a deleted build still takes its steps along.
+            #expect(throws: (any Error).self) {
+                try db.execute(sql: "UPDATE build SET method = 'default' WHERE id = 42")
+            }
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+            try db.execute(sql: "DELETE FROM build WHERE id = 41")
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM step WHERE buildId = 41") == 0)
+        }
+    }
+
     @Test func migrationsAreTheShippedList() throws {
         let queue = try DatabaseQueue()
         try Schema.migrator.migrate(queue)
         let applied = try queue.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }
-        #expect(applied == ["v1-core", "v2-server", "v3-methods", "v4-projects", "v5-log-limits"])
+        #expect(applied == ["v1-core", "v2-server", "v3-methods", "v4-projects", "v5-log-limits", "v6-methods-unchecked"])
         #expect(applied.last == Schema.latestVersion)
     }
 

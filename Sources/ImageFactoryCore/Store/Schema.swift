@@ -204,8 +204,115 @@ enum Schema {
                 ALTER TABLE build ADD COLUMN logLimit TEXT;
                 """)
         }
+        migrator.registerMigration("v6-methods-unchecked") { db in
+            // The method list lives in the methods' descriptors, not in CHECKs, so a new method needs no
+            // migration. SQLite cannot drop a CHECK: the three tables are rebuilt (SQLite's documented
+            // procedure; GRDB runs migrations with foreign keys deferred and checks them at the end), keeping
+            // every row, id and AUTOINCREMENT counter.
+            try db.execute(sql: """
+                CREATE TABLE new_project (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    tenantId INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
+                    description TEXT NOT NULL DEFAULT '',
+                    readme TEXT NOT NULL DEFAULT '',
+                    defaultMethod TEXT NOT NULL CHECK (length(defaultMethod) > 0 AND defaultMethod != 'default'),
+                    allowedMethods TEXT NOT NULL CHECK (length(allowedMethods) > 0),
+                    defaultCpus REAL CHECK (defaultCpus IS NULL OR defaultCpus > 0),
+                    defaultMemoryBytes INTEGER CHECK (defaultMemoryBytes IS NULL OR defaultMemoryBytes > 0),
+                    defaultTimeoutSeconds INTEGER CHECK (defaultTimeoutSeconds IS NULL OR defaultTimeoutSeconds > 0),
+                    installerCommand TEXT,
+                    createdAt DATETIME NOT NULL,
+                    containerEngine TEXT NOT NULL DEFAULT 'auto' CHECK (containerEngine IN ('auto','podman','docker')),
+                    archivedAt DATETIME,
+                    logLimit TEXT,
+                    UNIQUE (tenantId, name)
+                );
+                INSERT INTO new_project (id, tenantId, name, description, readme, defaultMethod, allowedMethods, defaultCpus,
+                                         defaultMemoryBytes, defaultTimeoutSeconds, installerCommand, createdAt, containerEngine,
+                                         archivedAt, logLimit)
+                    SELECT id, tenantId, name, description, readme, defaultMethod, allowedMethods, defaultCpus,
+                           defaultMemoryBytes, defaultTimeoutSeconds, installerCommand, createdAt, containerEngine,
+                           archivedAt, logLimit FROM project;
+                DELETE FROM sqlite_sequence WHERE name = 'new_project';
+                INSERT INTO sqlite_sequence (name, seq) SELECT 'new_project', seq FROM sqlite_sequence WHERE name = 'project';
+                DROP TABLE project;
+                ALTER TABLE new_project RENAME TO project;
+
+                CREATE TABLE new_template (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    projectId INTEGER NOT NULL REFERENCES project(id) ON DELETE CASCADE,
+                    scope TEXT NOT NULL CHECK (scope IN ('example','team','saved')),
+                    ownerId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
+                    description TEXT NOT NULL DEFAULT '',
+                    method TEXT NOT NULL CHECK (length(method) > 0),
+                    manifest TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                INSERT INTO new_template (id, projectId, scope, ownerId, name, description, method, manifest, createdAt, updatedAt)
+                    SELECT id, projectId, scope, ownerId, name, description, method, manifest, createdAt, updatedAt FROM template;
+                DELETE FROM sqlite_sequence WHERE name = 'new_template';
+                INSERT INTO sqlite_sequence (name, seq) SELECT 'new_template', seq FROM sqlite_sequence WHERE name = 'template';
+                DROP TABLE template;
+                ALTER TABLE new_template RENAME TO template;
+                CREATE UNIQUE INDEX template_shared_name ON template(projectId, name) WHERE scope != 'saved';
+                CREATE UNIQUE INDEX template_saved_name ON template(projectId, ownerId, name) WHERE scope = 'saved';
+
+                CREATE TABLE new_build (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    projectId INTEGER NOT NULL REFERENCES project(id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL CHECK (number > 0),
+                    name TEXT NOT NULL,
+                    method TEXT NOT NULL CHECK (length(method) > 0 AND method != 'default'),
+                    manifest TEXT NOT NULL,
+                    manifestSha256 TEXT NOT NULL CHECK (length(manifestSha256) = 64),
+                    templateId INTEGER REFERENCES template(id) ON DELETE SET NULL,
+                    status TEXT NOT NULL CHECK (status IN ('queued','running','succeeded','failed','cancelled','interrupted')),
+                    startedBy INTEGER NOT NULL REFERENCES user(id),
+                    createdAt DATETIME NOT NULL,
+                    startedAt DATETIME,
+                    finishedAt DATETIME,
+                    failureReason TEXT,
+                    timedOut BOOLEAN NOT NULL DEFAULT 0,
+                    cancelRequested BOOLEAN NOT NULL DEFAULT 0,
+                    runnerPid INTEGER,
+                    runnerStartTicks INTEGER,
+                    logLines INTEGER NOT NULL DEFAULT 0 CHECK (logLines >= 0),
+                    errorLines INTEGER NOT NULL DEFAULT 0,
+                    warnLines INTEGER NOT NULL DEFAULT 0,
+                    limitPlan TEXT,
+                    priority INTEGER NOT NULL DEFAULT 0 CHECK (priority BETWEEN -100 AND 100),
+                    queueReason TEXT,
+                    requestedCpus REAL CHECK (requestedCpus IS NULL OR requestedCpus > 0),
+                    requestedMemory INTEGER CHECK (requestedMemory IS NULL OR requestedMemory > 0),
+                    fingerprint TEXT,
+                    droppedLogLines INTEGER NOT NULL DEFAULT 0,
+                    logLimit TEXT,
+                    UNIQUE (projectId, number),
+                    CHECK (finishedAt IS NULL OR startedAt IS NULL OR finishedAt >= startedAt),
+                    CHECK ((status IN ('queued','running')) = (finishedAt IS NULL))
+                );
+                INSERT INTO new_build (id, projectId, number, name, method, manifest, manifestSha256, templateId, status, startedBy,
+                                       createdAt, startedAt, finishedAt, failureReason, timedOut, cancelRequested, runnerPid,
+                                       runnerStartTicks, logLines, errorLines, warnLines, limitPlan, priority, queueReason,
+                                       requestedCpus, requestedMemory, fingerprint, droppedLogLines, logLimit)
+                    SELECT id, projectId, number, name, method, manifest, manifestSha256, templateId, status, startedBy,
+                           createdAt, startedAt, finishedAt, failureReason, timedOut, cancelRequested, runnerPid,
+                           runnerStartTicks, logLines, errorLines, warnLines, limitPlan, priority, queueReason,
+                           requestedCpus, requestedMemory, fingerprint, droppedLogLines, logLimit FROM build;
+                DELETE FROM sqlite_sequence WHERE name = 'new_build';
+                INSERT INTO sqlite_sequence (name, seq) SELECT 'new_build', seq FROM sqlite_sequence WHERE name = 'build';
+                DROP TABLE build;
+                ALTER TABLE new_build RENAME TO build;
+                CREATE INDEX build_status ON build(status);
+                CREATE INDEX build_manifest ON build(projectId, manifestSha256);
+                CREATE INDEX build_queue ON build(status, priority, id);
+                """)
+        }
         return migrator
     }
 
-    static var latestVersion: String { "v5-log-limits" }
+    static var latestVersion: String { "v6-methods-unchecked" }
 }
