@@ -24,7 +24,7 @@ import Testing
 //   https://github.com/GoogleContainerTools/kaniko/issues/1649
 // - buildkit-plain-fail.log: the BuildKit output quoted in an earlier revision of readme.md in
 //   https://github.com/sansajn/jenkins (docker 20.10 plain progress; make's own lines left out).
-// - buildkit-rawjson.log: written by hand (no buildx here) in the shape BuildKit's rawjson display writes:
+// - buildkit-rawjson.log: written by hand (nothing here writes rawjson: see Fixtures/samples/README.md) in the shape BuildKit's rawjson display writes:
 //   `json.NewEncoder(w).Encode(ss)` of a `client.SolveStatus` (moby/buildkit
 //   util/progress/progressui/display.go, rawJSONDisplay), whose JSON field names come from moby/buildkit
 //   client/graph.go (`vertexes`/`statuses`/`logs`/`warnings`; vertex `digest,inputs,name,started,completed,
