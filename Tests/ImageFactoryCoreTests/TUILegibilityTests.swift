@@ -57,7 +57,15 @@ private func backgrounds(of theme: Theme) -> [Theme.Background] {
                     var lowest = (ratio: Double.infinity, role: ThemeRole.text)
                     var lowestReceding = lowest
                     for role in ThemeRole.allCases {
-                        let ratio = ThemeContrast.ratio(palette.drawn(resolved[role]), on: background)
+                        var ratio = ThemeContrast.ratio(palette.drawn(resolved[role]), on: background)
+                        // xterm draws bold text in colours 0-7 in the bright half (boldColors): both must do.
+                        // Screens draw the selected row's name in bold.
+                        let bold = resolved[role].bold || role == .selection
+                        if palette == .eight, bold, case .index(let i) = resolved[role].foreground, i < 8 {
+                            var bright = palette.drawn(resolved[role])
+                            bright.foreground = .index(i + 8)
+                            ratio = min(ratio, ThemeContrast.ratio(bright, on: background))
+                        }
                         if ThemeContrast.recedingRoles.contains(role) {
                             if ratio < lowestReceding.ratio { lowestReceding = (ratio, role) }
                         } else if ratio < lowest.ratio {
@@ -91,6 +99,11 @@ private func backgrounds(of theme: Theme) -> [Theme.Background] {
         // A light theme keeps its dark halves: blue on white is readable.
         let light = Palette.eight.resolve(ThemeLoader.builtIn(named: "light"))
         #expect(light.running.foreground == .blue)
+        // xterm draws bold black as grey (boldColors), and screens embolden the selected row: on a light theme
+        // black becomes the terminal's own (dark) foreground, on a dark one black-on-colour becomes reverse video.
+        #expect(light.selection.foreground == .default && light.selection.background == .cyan)
+        let high = Palette.eight.resolve(ThemeLoader.builtIn(named: "high-contrast"))
+        #expect(high.selection == TextStyle(foreground: .yellow, bold: true, reverse: true))
     }
 
     /// The title row is drawn in `header`: the terminal's own foreground, readable on any background.

@@ -235,6 +235,20 @@ public struct Theme: Sendable, Hashable {
             style.foreground = .default
             if !style.reverse { style.bold = true }
         }
+        // xterm draws bold text in colours 0-7 in their bright halves (boldColors): bold black becomes grey,
+        // faint on white or cyan. The terminal's own foreground is not brightened: on a light theme it is the
+        // dark one, so black becomes it (screens embolden the selection). On a dark theme, black on a colour
+        // becomes that colour in reverse video on the (black) background: the same to see, and bold brightens
+        // the colour behind the text instead of greying the text.
+        if style.foreground == .black, background == .light {
+            style.foreground = .default
+        } else if style.foreground == .black, style.background != .default, !style.reverse {
+            style.foreground = style.background
+            style.background = .default
+            style.reverse = true
+        } else if style.bold, style.foreground == .black {
+            style.bold = false
+        }
         return style
     }
 
