@@ -146,7 +146,7 @@ struct BuildCommand: AsyncParsableCommand {
             print("build \(b.number) \(style.status(b.status)) in \(Format.duration(b.duration))")
             if let reason = b.failureReason, b.status != .succeeded { print(style.red(reason)) }
             for a in try client.showBuild(row.reference, defaultProject: nil).artifacts {
-                print("📦 \(a.name)  \(ByteCount(bytes: a.size))  sha256 \(a.sha256.prefix(12))")
+                print("■ \(a.name)  \(ByteCount(bytes: a.size))  sha256 \(a.sha256.prefix(12))")
             }
         }
     }

@@ -78,7 +78,7 @@ struct BuildPrinter {
         print(style.bold("Artifacts"))
         if artifacts.isEmpty { print("  none") }
         for a in artifacts {
-            print("  📦 \(a.name)  \(ByteCount(bytes: a.size))  \(a.type)  \(a.status.rawValue)  sha256 \(a.sha256.prefix(12))")
+            print("  ■ \(a.name)  \(ByteCount(bytes: a.size))  \(a.type)  \(a.status.rawValue)  sha256 \(a.sha256.prefix(12))")
         }
     }
 
@@ -165,7 +165,7 @@ struct SummaryPrinter {
         Swift.print(style.bold("Ready artifacts"))
         if d.artifacts.isEmpty { Swift.print("  none") }
         for ready in d.artifacts.prefix(10) {
-            Swift.print("  📦 \(ready.artifact.name)  \(ByteCount(bytes: ready.artifact.size))  \(style.dim("\(ready.build.project)\(ready.build.build.number)"))")
+            Swift.print("  ■ \(ready.artifact.name)  \(ByteCount(bytes: ready.artifact.size))  \(style.dim("\(ready.build.project)\(ready.build.build.number)"))")
         }
         Swift.print("")
         let projects = d.projects.map { "\($0.project.name) (\($0.role.rawValue))" }

@@ -23,7 +23,7 @@ import Testing
         #expect(start.status == 0, "\(start.stdout)\n\(start.stderr)")
         #expect(start.stdout.contains("build examples#1 shell-hello queued"))
         #expect(start.stdout.contains("✓ succeeded"))
-        #expect(start.stdout.contains("📦 hello.tar.gz"))
+        #expect(start.stdout.contains("■ hello.tar.gz"))
 
         let show = try await runCLI(["build", "show", "examples#1"], home: home)
         #expect(show.status == 0)
