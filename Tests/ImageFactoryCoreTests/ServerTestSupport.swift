@@ -35,7 +35,7 @@ final class ServerProcess: @unchecked Sendable {
                                       newSession: true, outputPath: logPath, environment: env)
     }
 
-    func waitUntilListening(timeout: TimeInterval = 20) async throws {
+    func waitUntilListening(timeout: TimeInterval = 60) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let s = try? FrameSocket.connect(path: endpoint.socketPath) {

@@ -25,7 +25,7 @@ private final class ConfigHome {
     @Test func everyKeymapFileEqualsItsEmbeddedCopy() throws {
         for name in KeymapLoader.builtInNames {
             let file = try String(contentsOf: repositoryRoot.appendingPathComponent("keymaps/\(name).yaml"), encoding: .utf8)
-            #expect(BuiltInKeymaps.source(named: name) == file, "keymaps/\(name).yaml differs from BuiltInKeymaps")
+            #expect(BuiltInKeymaps.source(named: name) == file, "keymaps/\(name).yaml differs from BuiltInKeymaps: run `sh .ci/generate-builtins`")
         }
     }
 

@@ -1,4 +1,4 @@
-// Generated from keymaps/*.yaml: keep identical to the files (a test compares them).
+// Generated from keymaps/*.yaml by `sh .ci/generate-builtins`: edit the YAML files, then run it.
 
 /// The built-in keymaps, embedded so an installed binary works without the repository.
 enum BuiltInKeymaps {
