@@ -48,16 +48,19 @@ guard FileManager.default.isExecutableFile(atPath: cli) else {
 let root = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("if-bench-\(getpid())")
 defer { try? FileManager.default.removeItem(at: root) }
 
-// `--only load`: section 9 alone (it needs no other section's data).
+// `--only load`: section 9 alone (it needs no other section's data); `--only ingest`: section 1 alone.
 if let i = CommandLine.arguments.firstIndex(of: "--only"), i + 1 < CommandLine.arguments.count {
-    guard CommandLine.arguments[i + 1] == "load" else {
-        print("error: --only takes `load` (section 9); run without it for every section")
+    guard ["load", "ingest"].contains(CommandLine.arguments[i + 1]) else {
+        print("error: --only takes `load` (section 9) or `ingest` (section 1); run without it for every section")
         exit(2)
     }
-    let ok = try await loadBenchmark(cli: cli, root: root, runs: runs, timeout: Double(argument("--load-timeout", default: 120)))
-    try? FileManager.default.removeItem(at: root)
-    exit(ok ? 0 : 1)
+    if CommandLine.arguments[i + 1] == "load" {
+        let ok = try await loadBenchmark(cli: cli, root: root, runs: runs, timeout: Double(argument("--load-timeout", default: 120)))
+        try? FileManager.default.removeItem(at: root)
+        exit(ok ? 0 : 1)
+    }
 }
+let onlyIngest = CommandLine.arguments.contains("ingest")
 let directory = DataDirectory(root: root.appendingPathComponent("data"))
 let service = try FactoryService.open(directory: directory)
 let project = try service.project(nil)
@@ -97,6 +100,10 @@ print("   plain file (sh > file):   \(String(format: "%.3f s", baseTime))  \(Str
 print("   imagefactory build:       \(String(format: "%.3f s", ingestTime))  \(String(format: "%.0f", Double(lineCount) / ingestTime)) lines/s   (goal >= 1,000,000 lines/s)")
 print("   ratio to plain file:      \(String(format: "%.2fx", ingestTime / baseTime))   (goal within 5x; best within 2x)")
 print("")
+if onlyIngest {
+    try? FileManager.default.removeItem(at: root)
+    exit(0)
+}
 
 // 2. Search: first 50 matches and the full count, against grep -c on the plain text of the same log.
 let build = lastBuild!
