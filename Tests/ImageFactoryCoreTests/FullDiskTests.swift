@@ -68,7 +68,11 @@ struct FullDiskTests {
         let env = ["IMAGEFACTORY_SOCKET": socket]
         func cli(_ args: [String]) async throws -> CLIResult { try await runCLI(args, home: home, extraEnv: env) }
 
-        let filler = try shellManifest(home, "filler", commands: ["sleep 1; yes the-disk-is-filling-up | head -c 80000000"])
+        // The filler waits for a gate, so the test sees it running however loaded the machine is.
+        let gate = home.url.appendingPathComponent("fill-now").path
+        defer { _ = FileManager.default.createFile(atPath: gate, contents: Data()) }
+        let filler = try shellManifest(home, "filler", commands: [
+            "i=0; while [ ! -f \(gate) ] && [ $i -lt 1200 ]; do i=$((i+1)); sleep 0.1; done; yes the-disk-is-filling-up | head -c 80000000"])
         let after = try shellManifest(home, "after", commands: ["echo ran-after-space-returned"])
         let waiter = Task { () -> (CLIResult, Double) in
             let t0 = Date()
@@ -80,6 +84,7 @@ struct FullDiskTests {
         #expect(await eventually(timeout: .seconds(90)) { (try? client.builds(project: nil, limit: 1).first?.build.status) == .running })
         let queued = try await cli(["build", "start", after])
         #expect(queued.status == 0, "\(queued.stderr)")
+        _ = FileManager.default.createFile(atPath: gate, contents: Data())
 
         let (result, seconds) = try await waiter.value
         #expect(result.status == 1, "--wait exits 1: \(result.stdout)\(result.stderr)")

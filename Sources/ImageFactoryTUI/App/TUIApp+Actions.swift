@@ -51,8 +51,9 @@ extension TUIApp {
 
     func copyToClipboard(_ text: String, what: String) {
         if let sent = terminal.copyToClipboard(text) {
-            show(sent.problem.map { "\(what) not copied: \($0)" }
-                 ?? "copied \(what) to the clipboard (\(text.utf8.count) bytes, \(sent.summary))")
+            // A copy that did not happen stays on screen longer: it asks the user to change a setting.
+            if let problem = sent.problem { return show("\(what) not copied: \(problem)", seconds: 12) }
+            show("copied \(what) to the clipboard (\(text.utf8.count) bytes, \(sent.summary))")
         } else {
             show("\(what) is too large for the clipboard (OSC 52 cap); save it to a file instead")
         }
