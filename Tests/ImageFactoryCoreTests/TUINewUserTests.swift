@@ -52,10 +52,11 @@ struct TUINewUserTests {
         (found, screen) = await tmux.waitFor("already exists")
         #expect(found, "\(screen)")
         try tmux.send("k")
-        (found, screen) = await tmux.waitFor("saved ")
-        #expect(found, "\(screen)")
+        // The file is the proof (the "saved" message lasts seconds, which a starved test can miss).
+        let kept = home.url.appendingPathComponent("build-1-one-1.log")
+        #expect(await eventually(timeout: .seconds(30)) { (try? String(contentsOf: kept, encoding: .utf8))?.contains("line-of-one") == true },
+                "keep both wrote \(kept.lastPathComponent): \(tmux.screen())")
         #expect(try String(contentsOf: mine, encoding: .utf8) == "my own notes")
-        #expect(try String(contentsOf: home.url.appendingPathComponent("build-1-one-1.log"), encoding: .utf8).contains("line-of-one"))
 
         // New build: the draft is in the state directory, not here, and goes when the user leaves.
         try tmux.send("Escape")

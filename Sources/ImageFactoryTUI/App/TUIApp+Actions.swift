@@ -53,7 +53,7 @@ extension TUIApp {
         if let sent = terminal.copyToClipboard(text) {
             // A copy that did not happen stays on screen longer: it asks the user to change a setting.
             if let problem = sent.problem { return show("\(what) not copied: \(problem)", seconds: 12) }
-            show("copied \(what) to the clipboard (\(text.utf8.count) bytes, \(sent.summary))")
+            show("copied \(what) to the clipboard (\(text.utf8.count) bytes, \(sent.summary))", seconds: 8)
         } else {
             show("\(what) is too large for the clipboard (OSC 52 cap); save it to a file instead")
         }
