@@ -73,7 +73,8 @@ extension TUIApp {
     }
 
     func notify(_ n: BuildNotification) {
-        show((n.isFailure ? "✗ " : n.kind == "build.succeeded" ? "✓ " : "● ") + n.message, seconds: 6)
+        // Seen when the user looks back at the screen, not only in the seconds after it came.
+        show((n.isFailure ? "✗ " : n.kind == "build.succeeded" ? "✓ " : "● ") + n.message, seconds: 120, untilKey: true)
         terminal.bell()
         if desktopNotifications {
             let tmux = terminal.capabilities.insideTmux

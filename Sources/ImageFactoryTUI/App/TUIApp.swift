@@ -16,7 +16,8 @@ public final class TUIApp: @unchecked Sendable {
     var running = true
     var dirty = true
     var frame = 0
-    var message: (text: String, until: Date)?
+    /// The status line's message; `untilKey`: it stays until the user presses a key (or `until`).
+    var message: (text: String, until: Date, untilKey: Bool)?
     var overlay: Overlay?
     var loading = Set<ObjectIdentifier>()
     var lastLoad: [ObjectIdentifier: Date] = [:]
@@ -140,8 +141,10 @@ public final class TUIApp: @unchecked Sendable {
                 frame += 1
             }
             // Idle (nothing moving, nothing pending): sleep until a key or a pushed event, not a frame tick.
-            let idle = !dirty && stack.last?.isLive != true && message == nil
-            if let key = readKey(timeoutMs: idle ? 1000 : Int(frameInterval * 1000)) {
+            // A message on screen only needs a wake-up when it expires.
+            let idle = !dirty && stack.last?.isLive != true
+            let idleWait = message.map { max(1, min(1000, Int($0.until.timeIntervalSinceNow * 1000) + 1)) } ?? 1000
+            if let key = readKey(timeoutMs: idle ? idleWait : Int(frameInterval * 1000)) {
                 handle(key)
                 dirty = true
                 // Drain what is already typed before drawing, so held keys don't queue frames.
@@ -260,8 +263,8 @@ public final class TUIApp: @unchecked Sendable {
         return waitable.readKey(timeoutMs: timeoutMs, wakeFD: wakeup.readFD)
     }
 
-    func show(_ text: String, seconds: Double = 4) {
-        message = (text, Date().addingTimeInterval(seconds))
+    func show(_ text: String, seconds: Double = 4, untilKey: Bool = false) {
+        message = (text, Date().addingTimeInterval(seconds), untilKey)
         dirty = true
     }
 
@@ -269,6 +272,8 @@ public final class TUIApp: @unchecked Sendable {
 
     func handle(_ key: Key) {
         if case .resize = key { dirty = true; return }
+        // A notification waits for the user to be back at the keyboard; their next key puts the hints back.
+        if message?.untilKey == true { message = nil }
         if let current = overlay {
             handleOverlay(current, key: key)
             return
