@@ -38,7 +38,7 @@ struct BuildPrinter {
         }
         print("log:         \(build.logLines) lines, \(build.errorLines) errors, \(build.warnLines) warnings")
         if build.droppedLogLines > 0 {
-            print("             " + style.yellow("log limit \(build.logLimit ?? "") reached: \(LogLimit.grouped(build.droppedLogLines)) further lines not stored"))
+            print("             " + style.yellow("log limit \(build.logLimit ?? "") reached: \(DisplayFormat.grouped(build.droppedLogLines)) further lines not stored"))
         }
         let done = steps.filter { $0.status == .succeeded }.count
         let progress = detail.progress()

@@ -70,13 +70,13 @@ import Testing
         // The bound that was reached is named (the default 1 GiB still applied beside it).
         #expect(build.logLimit == "1,000 lines")
         let last = try #require(lines.last { $0.stream == .system && $0.text.hasPrefix("log limit") })
-        #expect(last.text == "log limit 1,000 lines reached: \(LogLimit.grouped(build.droppedLogLines)) further lines not stored")
+        #expect(last.text == "log limit 1,000 lines reached: \(DisplayFormat.grouped(build.droppedLogLines)) further lines not stored")
         #expect(lines.contains { $0.text == "limit: log 1.0 GiB or 1,000 lines: output past it is counted, not stored, and the build goes on" })
         // The artifacts step still ran, and its runner line is stored after the limit.
         #expect(lines.contains { $0.text.hasPrefix("==> Step") && $0.text.hasSuffix("Artifacts") })
 
         let page = try renderBuildPage(service, build)
-        #expect(page.contains("log limit 1,000 lines reached: \(LogLimit.grouped(build.droppedLogLines)) lines not stored"))
+        #expect(page.contains("log limit 1,000 lines reached: \(DisplayFormat.grouped(build.droppedLogLines)) lines not stored"))
     }
 
     @Test func aManifestMayAskToFailAtTheLimit() async throws {
@@ -155,7 +155,7 @@ import Testing
         let logs = try await runCLI(["build", "logs", "1"], home: home)
         let kept = logs.stdout.split(separator: "\n").compactMap { Int($0) }
         #expect(!kept.isEmpty && kept == Array(1...kept.count))
-        #expect(dropped.hasSuffix("\(LogLimit.grouped(Int64(1000 - kept.count))) further lines not stored"), "\(dropped) kept \(kept)")
+        #expect(dropped.hasSuffix("\(DisplayFormat.grouped(Int64(1000 - kept.count))) further lines not stored"), "\(dropped) kept \(kept)")
         let bad = try await runCLI(["project", "set", "log-limit", "lots"], home: home)
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("log-limit `lots`: not a size or a line count"))

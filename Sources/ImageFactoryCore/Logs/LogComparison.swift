@@ -428,15 +428,7 @@ public struct LogComparison: Sendable, Hashable, Codable {
         return rows
     }
 
-    static func grouped(_ value: Int) -> String {
-        let digits = String(value)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return out
-    }
+    static func grouped(_ value: Int) -> String { DisplayFormat.grouped(value) }
 }
 
 extension LogComparison {

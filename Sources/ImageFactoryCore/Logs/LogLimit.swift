@@ -50,7 +50,7 @@ public struct LogLimit: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// `1.0 GiB`, `2,000,000 lines`, `512 MiB or 2,000,000 lines`.
     public var description: String {
-        [maxBytes.map { ByteCount(bytes: $0).description }, maxLines.map { "\(Self.grouped($0)) lines" }]
+        [maxBytes.map { ByteCount(bytes: $0).description }, maxLines.map { "\(DisplayFormat.grouped($0)) lines" }]
             .compactMap { $0 }.joined(separator: " or ")
     }
 
@@ -58,17 +58,6 @@ public struct LogLimit: Sendable, Hashable, Codable, CustomStringConvertible {
     public var manifestText: String {
         [maxBytes.map { ByteCount(bytes: $0).exactDescription }, maxLines.map { "\($0) lines" }]
             .compactMap { $0 }.joined(separator: " or ")
-    }
-
-    /// `1,234,567`: the counts in log messages are read by people.
-    public static func grouped(_ n: Int64) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return n < 0 ? "-" + out : out
     }
 }
 

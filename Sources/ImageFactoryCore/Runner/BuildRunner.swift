@@ -134,7 +134,7 @@ public final class BuildRunner: @unchecked Sendable {
         let dropped = log.droppedLines
         let reached = log.reachedLimit
         if dropped > 0, let reached {
-            log.system("log limit \(reached) reached: \(LogLimit.grouped(Int64(dropped))) further lines not stored", level: .warn)
+            log.system("log limit \(reached) reached: \(DisplayFormat.grouped(Int64(dropped))) further lines not stored", level: .warn)
         }
         // On a full disk the last batch may not be written: what was written stays, and the server counts it.
         let commit = (try? log.flush()) ?? log.lastCommit

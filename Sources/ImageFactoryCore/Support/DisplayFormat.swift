@@ -12,6 +12,17 @@ public enum DisplayFormat {
         return "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m"
     }
 
+    /// `1234567` as `1,234,567`, independent of the locale: counts in messages are read by people.
+    public static func grouped<T: BinaryInteger>(_ value: T) -> String {
+        let digits = String(value.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return value < 0 ? "-" + out : out
+    }
+
     /// `just now`, `10min ago`, `3h ago`, `2d ago`.
     public static func age(_ date: Date, now: Date = Date()) -> String {
         let s = Int(now.timeIntervalSince(date))

@@ -33,10 +33,6 @@ struct ScreenBinding {
         self.disabled = disabled
         self.confirm = confirm
     }
-
-    /// Cursor movement a list handles.
-    static let listNavigation: [ScreenBinding] = [.moveUp, .moveDown, .pageUp, .pageDown, .halfPageUp, .halfPageDown, .top, .bottom]
-        .map { ScreenBinding($0) }
 }
 
 /// Everything a screen needs to draw itself.

@@ -5,9 +5,9 @@ import Terminal
 /// The command palette: the screen's actions, then projects, templates, builds and artifacts.
 extension TUIApp {
     func paletteEntries() -> [PaletteEntry] {
+        let offer = stack.last.map(offer)
         var entries = registry.paletteEntries(context: stack.last?.context ?? .global, role: role,
-                                              unavailable: stack.last.map { offer($0).disabled } ?? [:],
-                                              offered: stack.last.map { offer($0).actions })
+                                              unavailable: offer?.disabled ?? [:], offered: offer?.actions)
         if let projects = try? api.projects() {
             learn(projects)
             for p in projects {

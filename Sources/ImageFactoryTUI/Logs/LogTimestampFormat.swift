@@ -1,4 +1,5 @@
 import Foundation
+import ImageFactoryCore
 
 /// How the view shows each line's time.
 public enum LogTimestampMode: String, Sendable, CaseIterable {
@@ -39,13 +40,5 @@ enum LogTimestampFormat {
     }
 
     /// `1234567` as `1,234,567`, independent of the locale.
-    static func grouped(_ value: Int) -> String {
-        let digits = String(value.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return value < 0 ? "-" + out : out
-    }
+    static func grouped(_ value: Int) -> String { DisplayFormat.grouped(value) }
 }

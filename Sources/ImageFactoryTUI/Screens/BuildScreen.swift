@@ -184,7 +184,7 @@ final class BuildScreen: Screen, ProjectScoped, @unchecked Sendable {
 
     /// `log limit 1.0 GiB reached: 123,456 lines not stored`
     static func droppedText(_ b: Build) -> String {
-        "log limit \(b.logLimit ?? "") reached: \(LogLimit.grouped(b.droppedLogLines)) lines not stored"
+        "log limit \(b.logLimit ?? "") reached: \(DisplayFormat.grouped(b.droppedLogLines)) lines not stored"
     }
 
     static let clock: DateFormatter = {
