@@ -100,6 +100,19 @@ import Testing
         #expect(outputBytes <= 64 * 1024)
     }
 
+    @Test func outputThatEndsBeforeTheNextFlushStillFailsAtTheLimit() async throws {
+        let home = try TemporaryHome()
+        let service = try home.service()
+        let build = try await runShellBuild(service, """
+            name: quick
+            resources: { log_limit: 50 lines, on_log_limit: fail }
+            commands: ["seq 1 500"]
+            """)
+        #expect(build.status == .failed)
+        #expect(build.failureReason == "log limit 50 lines reached: the manifest asks to fail then (resources.on_log_limit: fail)")
+        #expect(build.droppedLogLines > 0)
+    }
+
     @Test func theProjectsLimitIsACeilingTheManifestCannotRaise() async throws {
         let home = try TemporaryHome()
         let service = try home.service()

@@ -133,6 +133,8 @@ public final class BuildRunner: @unchecked Sendable {
         for task in monitors { _ = await task.result }
         let dropped = log.droppedLines
         let reached = log.reachedLimit
+        // Output that ended between two flushes never met the monitor's check: the manifest's rule still holds.
+        if dropped > 0, plan.onLogLimit == .fail { stateLock.withLock { if stopReason == nil { stopReason = .logLimit } } }
         if dropped > 0, let reached {
             log.system("log limit \(reached) reached: \(DisplayFormat.grouped(Int64(dropped))) further lines not stored", level: .warn)
         }

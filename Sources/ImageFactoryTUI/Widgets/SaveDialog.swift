@@ -56,7 +56,9 @@ struct SaveProblem: Error, CustomStringConvertible {
 
 enum SaveDialog {
     static func renderPath(_ request: SaveRequest, into grid: inout Grid, rect: Rect, theme: Theme, unicode: Bool) {
-        let f = box(rect, rows: 3)
+        let hint = TextWrap.wrap("Enter: save here · Esc: cancel · Ctrl+U: clear · a directory keeps the name",
+                                 width: box(rect, rows: 0).width - 4)
+        let f = box(rect, rows: 2 + hint.count)
         Box.draw(into: &grid, rect: f, title: "Save \(request.what)", theme: theme, unicode: unicode)
         let room = f.width - 4
         // The end of a long path is the part being typed: keep it in view.
@@ -64,19 +66,17 @@ enum SaveDialog {
         while CellWidth.of(shown) > room - 1, !shown.isEmpty { shown.removeFirst() }
         let used = grid.put(shown, x: f.x + 2, y: f.y + 1, style: theme.text.with(bold: true), maxWidth: room)
         grid.cursor = (f.x + 2 + used, f.y + 1)
-        grid.put("Enter: save here · Esc: cancel · Ctrl+U: clear · a directory keeps the name", x: f.x + 2, y: f.y + 3,
-                 style: theme.dim, maxWidth: room)
+        for (i, row) in hint.enumerated() { grid.put(row, x: f.x + 2, y: f.y + 3 + i, style: theme.dim, maxWidth: room) }
     }
 
     static func renderClash(_ request: SaveRequest, existing url: URL, into grid: inout Grid, rect: Rect, theme: Theme, unicode: Bool) {
-        let f = box(rect, rows: 3)
+        let room = box(rect, rows: 0).width - 4
+        let question = TextWrap.wrap("\(url.path) already exists.", width: room)
+        let options = TextWrap.wrap("o: overwrite · k: keep both (\(SaveRequest.freeName(beside: url).lastPathComponent)) · e: edit the path · Esc: cancel", width: room)
+        let f = box(rect, rows: question.count + options.count)
         Box.draw(into: &grid, rect: f, title: "File exists", theme: theme, unicode: unicode)
-        let room = f.width - 4
-        var rows = TextWrap.wrap("\(url.path) already exists.", width: room)
-        rows.append("o: overwrite · k: keep both (\(SaveRequest.freeName(beside: url).lastPathComponent)) · e: edit the path · Esc: cancel")
-        for (i, row) in rows.prefix(3).enumerated() {
-            grid.put(row, x: f.x + 2, y: f.y + 1 + i, style: i == rows.count - 1 ? theme.dim : theme.warn.with(bold: true), maxWidth: room)
-        }
+        for (i, row) in question.enumerated() { grid.put(row, x: f.x + 2, y: f.y + 1 + i, style: theme.warn.with(bold: true), maxWidth: room) }
+        for (i, row) in options.enumerated() { grid.put(row, x: f.x + 2, y: f.y + 1 + question.count + i, style: theme.dim, maxWidth: room) }
     }
 
     private static func box(_ rect: Rect, rows: Int) -> Rect {
